@@ -1,0 +1,80 @@
+"""The ``rebalancer`` command line: a thin dispatcher over one module per command.
+
+Each command module (``rebalancer.cli.<module>``) defines ``add_arguments(parser)`` and
+``run(args) -> int``. Modules are imported only when their command runs, so ``plan`` never pays
+for ccxt or SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import Protocol, cast
+
+from rebalancer import __version__
+
+# command name -> (module under rebalancer.cli, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check-config": ("check_config", "validate a config file and summarise what it means"),
+    "config-schema": ("config_schema", "print the config's JSON Schema (for editors)"),
+    "plan": ("plan", "plan a rebalance from a snapshot and print it"),
+}
+
+class CommandModule(Protocol):
+    """What every command module provides."""
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """Declare the command's arguments."""
+        ...
+
+    def run(self, args: argparse.Namespace) -> int:
+        """Carry the command out and return its exit status."""
+        ...
+
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser with one sub-parser per registered command."""
+    parser = argparse.ArgumentParser(
+        prog="rebalancer", description="Keep a multi-venue crypto portfolio at target weights."
+    )
+    parser.add_argument("--version", action="version", version=f"rebalancer {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module_name, help_text) in COMMANDS.items():
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(_module=module_name)
+        if name == _requested_command():
+            _load(module_name).add_arguments(sub)
+    return parser
+
+
+def _requested_command() -> str | None:
+    """The command named on the command line, so only its module is imported."""
+    for arg in sys.argv[1:]:
+        if not arg.startswith("-"):
+            return arg
+    return None
+
+
+def _load(module_name: str) -> CommandModule:
+    return cast(CommandModule, importlib.import_module(f"rebalancer.cli.{module_name}"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status."""
+    if argv is not None:
+        sys.argv = ["rebalancer", *argv]
+    parser = build_parser()
+    args = parser.parse_args(sys.argv[1:])
+    module = _load(args._module)
+    return module.run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

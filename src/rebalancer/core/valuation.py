@@ -1,0 +1,78 @@
+"""Valuation of a portfolio at mid prices, in its quote asset.
+
+Each asset is valued at the mid of a BASE/QUOTE market. Where several venues list it, the mid of
+the venue with the tightest spread is used (ties: venue name order), so the valuation does not
+depend on which venue happens to hold the asset. Amounts in transit count at their destination.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from rebalancer.domain.money import HUNDRED, ZERO
+from rebalancer.domain.snapshot import Snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class Valuation:
+    """Holdings of each asset (units, all venues plus in transit) and their value in the quote."""
+
+    quote: str
+    units: Mapping[str, Decimal]
+    prices: Mapping[str, Decimal]  # mid price per asset in the quote; the quote itself is 1
+    values: Mapping[str, Decimal]
+    total: Decimal
+
+    def weight_percent(self, asset: str) -> Decimal:
+        """The asset's share of the portfolio value, in percent (0 for an empty portfolio)."""
+        if self.total == 0:
+            return ZERO
+        return self.values.get(asset, ZERO) * HUNDRED / self.total
+
+    def weights_percent(self) -> dict[str, Decimal]:
+        """Every valued asset's weight in percent."""
+        return {asset: self.weight_percent(asset) for asset in sorted(self.values)}
+
+
+def mid_prices(snapshot: Snapshot, quote: str, venues: Iterable[str]) -> dict[str, Decimal]:
+    """The reference mid of every asset quoted against ``quote`` on any of ``venues``."""
+    best: dict[str, tuple[Decimal, str, Decimal]] = {}
+    for venue in sorted(venues):
+        state = snapshot.venues.get(venue)
+        if state is None:
+            continue
+        for listed in state.markets.values():
+            if listed.rules.quote != quote:
+                continue
+            candidate = (listed.quote.half_spread, venue, listed.quote.mid)
+            current = best.get(listed.rules.base)
+            if current is None or candidate[:2] < current[:2]:
+                best[listed.rules.base] = candidate
+    prices = {asset: entry[2] for asset, entry in best.items()}
+    prices[quote] = Decimal(1)
+    return prices
+
+
+def value_portfolio(
+    snapshot: Snapshot, quote: str, venues: Iterable[str], assets: Iterable[str]
+) -> Valuation:
+    """Value ``assets`` held on ``venues`` (plus in transit to them) at mids in ``quote``.
+
+    An asset without any market is valued at zero here; the planner reports it as a residual.
+    """
+    venue_names = tuple(sorted(venues))
+    prices = mid_prices(snapshot, quote, venue_names)
+    units: dict[str, Decimal] = dict.fromkeys(assets, ZERO)
+    for venue in venue_names:
+        state = snapshot.venues.get(venue)
+        if state is None:
+            continue
+        for asset in units:
+            units[asset] += state.balance(asset)
+    for transfer in snapshot.in_transit:
+        if transfer.destination in venue_names and transfer.asset in units:
+            units[transfer.asset] += transfer.amount
+    values = {asset: amount * prices.get(asset, ZERO) for asset, amount in units.items()}
+    return Valuation(quote, units, prices, values, sum(values.values(), ZERO))

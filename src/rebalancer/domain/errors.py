@@ -1,0 +1,101 @@
+"""The one exception tree of rebalancer.
+
+    RebalancerError
+    ├── InvalidValue            a value that cannot be a money amount, price or percent
+    ├── AssetMismatch           arithmetic across different assets
+    ├── DustError               a nonzero amount that rounds to zero on a market's step
+    ├── ConfigError             the config file is wrong (carries every problem at once)
+    ├── SnapshotError           a snapshot is malformed (names the field)
+    ├── PlanningError           the planner cannot produce a plan at all
+    └── VenueError              anything an exchange said or failed to say
+        ├── RetryableVenueError     safe to try again (timeouts on reads, rate limits, 5xx on reads)
+        ├── OrderRejected           the exchange definitively refused (insufficient funds, bad size)
+        ├── AmbiguousOrderOutcome   the order may or may not exist: settle by client order id
+        ├── AuthenticationFailed    keys or signature refused: a person must act
+        └── VenueUnavailable        the venue cannot be used now (maintenance, not reconciled)
+
+Adapters map their library's errors into this tree in exactly one module each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class RebalancerError(Exception):
+    """Base of every error rebalancer raises on purpose."""
+
+
+class InvalidValue(RebalancerError, ValueError):
+    """A value that cannot be a money amount, a price or a percent."""
+
+
+class AssetMismatch(RebalancerError, TypeError):
+    """Arithmetic between amounts of different assets."""
+
+
+class DustError(RebalancerError):
+    """A nonzero amount rounds to zero on a market's step: report it, never drop it silently."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input: where (a dotted key path) and what was expected."""
+
+    location: str
+    message: str
+    source: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        return f"{where}{self.location}: {self.message}"
+
+
+class ConfigError(RebalancerError):
+    """The config is wrong; ``problems`` lists every problem found, each with its key path."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class SnapshotError(RebalancerError):
+    """A snapshot is malformed; ``field`` is the JSON path of the offending value."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.reason = message
+        super().__init__(f"{field}: {message}")
+
+
+class PlanningError(RebalancerError):
+    """The planner cannot produce any plan for this input (not: a plan with residuals)."""
+
+
+class VenueError(RebalancerError):
+    """An exchange refused, failed or did not answer."""
+
+    def __init__(self, venue: str, message: str) -> None:
+        self.venue = venue
+        super().__init__(f"{venue}: {message}")
+
+
+class RetryableVenueError(VenueError):
+    """Transient: the same request may be sent again (never used for order creation)."""
+
+
+class OrderRejected(VenueError):
+    """The exchange definitively refused the order; it does not exist."""
+
+
+class AmbiguousOrderOutcome(VenueError):
+    """The order may or may not exist on the exchange; settle it by looking up its client id."""
+
+
+class AuthenticationFailed(VenueError):
+    """The exchange refused our credentials or signature; retrying will not help."""
+
+
+class VenueUnavailable(VenueError):
+    """The venue cannot be used now (maintenance, not reconciled, not ready)."""

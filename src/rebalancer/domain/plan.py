@@ -1,0 +1,87 @@
+"""A plan: the orders and transfers that take a portfolio back to its targets, as a DAG.
+
+Its JSON form is contracts.md §3 (see ``rebalancer.codecs``). Every node has a stable id and
+lists the ids it depends on: sells before buys on a venue, transfers after the trades that fund
+them, buys at the destination after the transfer arrives.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from rebalancer.domain.market import OrderSide
+
+PLAN_VERSION = 1
+
+
+class RunType(enum.StrEnum):
+    """What a run is asked to do."""
+
+    FULL = "full"
+    INVEST_CASH = "invest_cash"
+    WITHDRAW = "withdraw"
+    LIQUIDATE = "liquidate"
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedOrder:
+    """A market order: ``amount`` of base on the step, ``price`` the expected fill."""
+
+    id: str
+    venue: str
+    symbol: str
+    side: OrderSide
+    amount: Decimal
+    price: Decimal
+    depends_on: tuple[str, ...] = ()
+
+    @property
+    def notional(self) -> Decimal:
+        """amount × price, in the quote asset."""
+        return self.amount * self.price
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedTransfer:
+    """A withdrawal of ``amount`` from ``source``; ``amount - fee`` arrives at ``destination``."""
+
+    id: str
+    asset: str
+    network: str
+    source: str
+    destination: str
+    amount: Decimal
+    depends_on: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Residual:
+    """Something the plan could not do, and why (below a minimum, no market, unreachable band)."""
+
+    asset: str
+    venue: str
+    reason: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The planner's output for one portfolio and one run type."""
+
+    portfolio: str
+    run_type: RunType
+    orders: tuple[PlannedOrder, ...]
+    transfers: tuple[PlannedTransfer, ...]
+    estimated_cost: Decimal
+    weights_before: Mapping[str, Decimal]
+    weights_after: Mapping[str, Decimal]
+    residuals: tuple[Residual, ...] = ()
+    version: int = PLAN_VERSION
+
+    @property
+    def is_empty(self) -> bool:
+        """True when there is nothing to do."""
+        return not self.orders and not self.transfers

@@ -1,0 +1,1 @@
+"""Config models (pydantic-settings): TOML file plus environment variables for secrets."""
