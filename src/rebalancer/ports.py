@@ -8,11 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
+from rebalancer.domain.breaker import BreakerState
 from rebalancer.domain.market import Market
 from rebalancer.domain.orders import Balance, OrderReport, SubmitOrder
+from rebalancer.domain.plan import RunType
 from rebalancer.domain.quotes import Quote
+from rebalancer.domain.records import (
+    BreakerRecord,
+    EventRecord,
+    OrderRecord,
+    RoundRecord,
+    RunRecord,
+    TransferRecord,
+)
+from rebalancer.domain.runs import RunStatus, Trigger
 from rebalancer.domain.transfers import DepositAddress, TransferReport, WithdrawRequest
 
 
@@ -92,6 +104,153 @@ class VenueGateway(Protocol):
 
     async def fetch_deposit_address(self, asset: str, network: str) -> DepositAddress:
         """Where to send ``asset`` over ``network`` to credit this account."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections. Always called."""
+        ...
+
+
+class Store(Protocol):
+    """The daemon's durable memory: runs, order intents, transfers, breaker and event log.
+
+    Every write is one transaction and is durable when the call returns; reads never see half a
+    write. Timestamps are timezone-aware UTC; ``at=None`` means "now" by the store's clock.
+    Missing ids raise ``RecordNotFound``; a second record with the same unique key raises
+    ``DuplicateRecord`` (both in ``rebalancer.domain.records``).
+    """
+
+    async def create_run(
+        self,
+        portfolio: str,
+        run_type: RunType,
+        trigger: Trigger,
+        *,
+        amount: Decimal | None = None,
+        status: RunStatus = RunStatus.NEW,
+        run_id: str | None = None,
+        at: datetime | None = None,
+    ) -> RunRecord:
+        """Record a new run; a short alphanumeric id is generated unless ``run_id`` is given."""
+        ...
+
+    async def get_run(self, run_id: str) -> RunRecord:
+        """Return one run."""
+        ...
+
+    async def list_runs(self, portfolio: str | None = None, limit: int = 50) -> Sequence[RunRecord]:
+        """Return the newest runs first, optionally of one portfolio."""
+        ...
+
+    async def set_run_status(
+        self,
+        run_id: str,
+        status: RunStatus,
+        reason: str | None = None,
+        *,
+        at: datetime | None = None,
+    ) -> RunRecord:
+        """Move a run to ``status`` (with why) and return it as stored."""
+        ...
+
+    async def save_round(
+        self,
+        run_id: str,
+        round: int,
+        snapshot_json: str,
+        plan_json: str,
+        *,
+        at: datetime | None = None,
+    ) -> RoundRecord:
+        """Store the snapshot and plan a round was made from; the run's ``rounds`` follows."""
+        ...
+
+    async def rounds_for_run(self, run_id: str) -> Sequence[RoundRecord]:
+        """Every saved round of a run, first round first."""
+        ...
+
+    async def runs_in_flight(self) -> Sequence[RunRecord]:
+        """Every run not yet in a terminal status, oldest first (what start-up must settle)."""
+        ...
+
+    async def last_completed_run_at(self, portfolio: str) -> datetime | None:
+        """When the portfolio's last FILLED or PARTIALLY_FILLED run ended (for cool-downs)."""
+        ...
+
+    async def record_order_intent(self, order: OrderRecord) -> OrderRecord:
+        """Commit an order before it is sent; durable on return. Duplicate ids are refused."""
+        ...
+
+    async def save_order(self, order: OrderRecord) -> OrderRecord:
+        """Overwrite an existing order with ``order`` (matched by client order id)."""
+        ...
+
+    async def update_order(
+        self, client_order_id: str, *, at: datetime | None = None, **changes: object
+    ) -> OrderRecord:
+        """Change some fields of an order (e.g. ``state=..., filled=...``) and return it."""
+        ...
+
+    async def get_order(self, client_order_id: str) -> OrderRecord | None:
+        """Return one order, or None when we never recorded it."""
+        ...
+
+    async def orders_for_run(self, run_id: str) -> Sequence[OrderRecord]:
+        """Every order of a run, in the order they were recorded."""
+        ...
+
+    async def non_terminal_orders(self) -> Sequence[OrderRecord]:
+        """Every order that may still change on a venue (what reconciliation must look up)."""
+        ...
+
+    async def notional_traded_since(self, since: datetime, portfolio: str | None = None) -> Decimal:
+        """The quote value filled by orders created at or after ``since`` (turnover limits)."""
+        ...
+
+    async def record_transfer(self, transfer: TransferRecord) -> TransferRecord:
+        """Commit a transfer before it is requested; duplicate ids are refused."""
+        ...
+
+    async def update_transfer(
+        self, transfer_id: str, *, at: datetime | None = None, **changes: object
+    ) -> TransferRecord:
+        """Change some fields of a transfer (e.g. ``state=..., withdrawal_id=...``)."""
+        ...
+
+    async def get_transfer(self, transfer_id: str) -> TransferRecord | None:
+        """Return one transfer, or None when we never recorded it."""
+        ...
+
+    async def pending_transfers(self) -> Sequence[TransferRecord]:
+        """Every transfer that has neither arrived nor failed, oldest first."""
+        ...
+
+    async def get_breaker(self) -> BreakerRecord | None:
+        """The breaker's current state, or None when it was never set (treat as ACTIVE)."""
+        ...
+
+    async def set_breaker(
+        self, state: BreakerState, reasons: Sequence[str], at: datetime | None = None
+    ) -> BreakerRecord:
+        """Record a breaker transition; earlier ones stay in the history."""
+        ...
+
+    async def breaker_history(self, limit: int = 50) -> Sequence[BreakerRecord]:
+        """Breaker transitions, newest first."""
+        ...
+
+    async def append_event(
+        self,
+        kind: str,
+        payload: Mapping[str, object],
+        run_id: str | None = None,
+        at: datetime | None = None,
+    ) -> EventRecord:
+        """Append to the event log (JSON payload; Decimals become strings). Never rewritten."""
+        ...
+
+    async def events(self, run_id: str | None = None, limit: int = 100) -> Sequence[EventRecord]:
+        """The newest ``limit`` events (optionally of one run), oldest first."""
         ...
 
     async def close(self) -> None:
