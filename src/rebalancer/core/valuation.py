@@ -3,6 +3,8 @@
 Each asset is valued at the mid of a BASE/QUOTE market. Where several venues list it, the mid of
 the venue with the tightest spread is used (ties: venue name order), so the valuation does not
 depend on which venue happens to hold the asset. Amounts in transit count at their destination.
+An asset no venue lists (delisted) is valued at the snapshot's ``reference_prices`` if it has
+one, so its value still counts in the portfolio although it cannot be traded.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ def mid_prices(snapshot: Snapshot, quote: str, venues: Iterable[str]) -> dict[st
             if current is None or candidate[:2] < current[:2]:
                 best[listed.rules.base] = candidate
     prices = {asset: entry[2] for asset, entry in best.items()}
+    for asset, price in snapshot.reference_prices.items():
+        prices.setdefault(asset, price)
     prices[quote] = Decimal(1)
     return prices
 
@@ -60,7 +64,8 @@ def value_portfolio(
 ) -> Valuation:
     """Value ``assets`` held on ``venues`` (plus in transit to them) at mids in ``quote``.
 
-    An asset without any market is valued at zero here; the planner reports it as a residual.
+    An asset without any market or reference price is valued at zero here; the planner reports
+    it as a residual.
     """
     venue_names = tuple(sorted(venues))
     prices = mid_prices(snapshot, quote, venue_names)

@@ -71,13 +71,19 @@ class InTransit:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """All inputs of a plan, frozen at ``taken_at``."""
+    """All inputs of a plan, frozen at ``taken_at``.
+
+    ``reference_prices`` holds last known prices (in the portfolio's quote asset) of assets that
+    no venue lists any more, such as a delisted coin: it keeps their value in the portfolio
+    while the planner reports them as untradable. Listed assets are valued at market mids.
+    """
 
     taken_at: datetime
     venues: Mapping[str, VenueSnapshot]
     routes: tuple[Route, ...] = ()
     in_transit: tuple[InTransit, ...] = ()
     version: int = field(default=SNAPSHOT_VERSION)
+    reference_prices: Mapping[str, Decimal] = field(default_factory=dict)
 
     def venue(self, name: str) -> VenueSnapshot:
         """The named venue's state (KeyError names it when missing)."""
