@@ -1,0 +1,59 @@
+"""Applying the Alembic migrations shipped inside this package, without an alembic.ini.
+
+The Alembic ``Config`` is built in code and pointed at ``persistence/migrations``, so the
+installed package migrates any database it is given. The caller's connection is handed to
+``env.py`` through ``Config.attributes``; the whole upgrade runs in that connection's single
+transaction (SQLite and PostgreSQL both have transactional DDL), so a failed migration leaves
+the schema as it was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic config for our migrations, optionally bound to an open connection."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """The newest revision the shipped migrations know."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError(f"no migrations found in {MIGRATIONS_DIR}")
+    return head
+
+
+def _upgrade(connection: Connection) -> None:
+    command.upgrade(alembic_config(connection), "head")
+
+
+def _current(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def upgrade_to_head(engine: AsyncEngine) -> str:
+    """Bring the database to the newest schema (a no-op when it is there) and return it."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade)
+    return await current_revision(engine) or ""
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The revision the database is at, or None for an empty database."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(_current)
