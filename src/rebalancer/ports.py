@@ -20,6 +20,7 @@ from rebalancer.domain.records import (
     BreakerRecord,
     EventRecord,
     OrderRecord,
+    PlanNodeRecord,
     RoundRecord,
     RunRecord,
     TransferRecord,
@@ -57,7 +58,11 @@ class VenueGateway(Protocol):
         ...
 
     async def watch_balances(self) -> Mapping[str, Balance]:
-        """Wait for the next balance update from the user-data stream."""
+        """Wait for the next balance update from the user-data stream.
+
+        Returns the assets that update states in absolute terms, which may be a subset (or
+        none, for a delta-only event); merge them into what ``fetch_balances`` returned.
+        """
         ...
 
     async def fetch_quotes(self, symbols: Sequence[str]) -> Mapping[str, Quote]:
@@ -65,7 +70,11 @@ class VenueGateway(Protocol):
         ...
 
     async def watch_quotes(self, symbols: Sequence[str]) -> Mapping[str, Quote]:
-        """Wait for the next best bid/ask updates for ``symbols`` from the market stream."""
+        """Wait for the next best bid/ask updates for ``symbols`` from the market stream.
+
+        Returns only the symbols the triggering message carried; the first call subscribes, so
+        updates sent before it are missed (fetch over REST after every (re)subscribe).
+        """
         ...
 
     async def create_order(self, order: SubmitOrder) -> OrderReport:
@@ -167,6 +176,10 @@ class Store(Protocol):
 
     async def rounds_for_run(self, run_id: str) -> Sequence[RoundRecord]:
         """Every saved round of a run, first round first."""
+        ...
+
+    async def plan_nodes(self, run_id: str, round: int) -> Sequence[PlanNodeRecord]:
+        """The nodes of a saved round's plan (taken from its plan JSON), in plan order."""
         ...
 
     async def runs_in_flight(self) -> Sequence[RunRecord]:

@@ -108,6 +108,24 @@ class RoundRecord:
     created_at: datetime
 
 
+class NodeKind(enum.StrEnum):
+    """What a plan node does."""
+
+    ORDER = "order"
+    TRANSFER = "transfer"
+
+
+@dataclass(frozen=True, slots=True)
+class PlanNodeRecord:
+    """One node of a stored round's plan and the node ids it waits for."""
+
+    run_id: str
+    round: int
+    node_id: str
+    kind: NodeKind
+    depends_on: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class OrderRecord:
     """One order we placed or are about to place, keyed by our client order id.

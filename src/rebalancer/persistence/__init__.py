@@ -1,1 +1,11 @@
-"""persistence package."""
+"""The state database: SQLAlchemy 2 (async) models, repositories and Alembic migrations.
+
+``open_store(url)`` returns a ``SqlStore`` (the ``rebalancer.ports.Store`` port) on a schema
+upgraded to head. SQLite (``sqlite+aiosqlite:///<state dir>/rebalancer.sqlite3``) is the
+default; ``postgresql+asyncpg://`` URLs work the same way. See docs/persistence.md.
+"""
+
+from rebalancer.persistence.engine import sqlite_url
+from rebalancer.persistence.store import SqlStore, open_store
+
+__all__ = ["SqlStore", "open_store", "sqlite_url"]

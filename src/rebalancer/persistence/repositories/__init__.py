@@ -1,0 +1,1 @@
+"""One repository per aggregate, each working inside a session the caller's transaction owns."""

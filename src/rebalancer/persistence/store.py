@@ -1,0 +1,289 @@
+"""``SqlStore``: the ``Store`` port over SQLAlchemy, one transaction per call.
+
+Each public method opens a session, does its work through one repository and commits before it
+returns, so a write is durable (and visible to every other connection) when the call returns
+and a failure leaves nothing behind. Reads run in their own short transaction, so they see
+whole writes only.
+
+``open_store(url)`` is the way in: it builds the engine, upgrades the schema to head and hands
+back a ready store.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from rebalancer.domain.breaker import BreakerState
+from rebalancer.domain.errors import InvalidValue
+from rebalancer.domain.plan import RunType
+from rebalancer.domain.records import (
+    BreakerRecord,
+    EventRecord,
+    OrderRecord,
+    PlanNodeRecord,
+    RoundRecord,
+    RunRecord,
+    TransferRecord,
+)
+from rebalancer.domain.runs import RunStatus, Trigger
+from rebalancer.persistence.engine import create_engine, read_only
+from rebalancer.persistence.migrate import upgrade_to_head
+from rebalancer.persistence.repositories.fields import decimal_or_none
+from rebalancer.persistence.repositories.journal import BreakerRepository, EventRepository
+from rebalancer.persistence.repositories.orders import OrderRepository
+from rebalancer.persistence.repositories.runs import RunRepository
+from rebalancer.persistence.repositories.transfers import TransferRepository
+from rebalancer.ports import Clock, Store
+
+RUN_ID_BYTES = 5  # ten hex characters: short enough for any venue's client order id
+
+
+class _UtcClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def new_run_id() -> str:
+    """A fresh random run id of lowercase hex (alphanumeric, as OKX's clOrdId requires)."""
+    return secrets.token_hex(RUN_ID_BYTES)
+
+
+class SqlStore:
+    """The state database behind the ``Store`` port (``rebalancer.ports.Store``)."""
+
+    def __init__(self, engine: AsyncEngine, clock: Clock | None = None) -> None:
+        self._engine = engine
+        self._clock: Clock = clock or _UtcClock()
+        self._writes = async_sessionmaker(engine, expire_on_commit=False)
+        self._reads = async_sessionmaker(read_only(engine), expire_on_commit=False)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine (for tools and tests that need raw SQL)."""
+        return self._engine
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncSession]:
+        async with self._writes.begin() as session:
+            yield session
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncSession]:
+        async with self._reads.begin() as session:
+            yield session
+
+    def _at(self, at: datetime | None) -> datetime:
+        return self._clock.now() if at is None else at
+
+    # runs
+
+    async def create_run(
+        self,
+        portfolio: str,
+        run_type: RunType,
+        trigger: Trigger,
+        *,
+        amount: Decimal | None = None,
+        status: RunStatus = RunStatus.NEW,
+        run_id: str | None = None,
+        at: datetime | None = None,
+    ) -> RunRecord:
+        """Record a new run; a short alphanumeric id is generated unless ``run_id`` is given."""
+        if not portfolio:
+            raise InvalidValue("run.portfolio: must not be empty")
+        when = self._at(at)
+        record = RunRecord(
+            id=run_id or new_run_id(),
+            portfolio=portfolio,
+            run_type=run_type,
+            trigger=trigger,
+            status=status,
+            created_at=when,
+            updated_at=when,
+            amount=decimal_or_none(amount, "run.amount"),
+        )
+        async with self._write() as session:
+            return await RunRepository(session).add(record)
+
+    async def get_run(self, run_id: str) -> RunRecord:
+        """Return one run (RecordNotFound when missing)."""
+        async with self._read() as session:
+            return await RunRepository(session).get(run_id)
+
+    async def list_runs(self, portfolio: str | None = None, limit: int = 50) -> Sequence[RunRecord]:
+        """Return the newest runs first, optionally of one portfolio."""
+        async with self._read() as session:
+            return await RunRepository(session).list(portfolio, limit)
+
+    async def set_run_status(
+        self,
+        run_id: str,
+        status: RunStatus,
+        reason: str | None = None,
+        *,
+        at: datetime | None = None,
+    ) -> RunRecord:
+        """Move a run to ``status`` (with why) and return it as stored."""
+        async with self._write() as session:
+            return await RunRepository(session).set_status(run_id, status, reason, self._at(at))
+
+    async def save_round(
+        self,
+        run_id: str,
+        round: int,
+        snapshot_json: str,
+        plan_json: str,
+        *,
+        at: datetime | None = None,
+    ) -> RoundRecord:
+        """Store the snapshot and plan a round was made from; the run's ``rounds`` follows."""
+        async with self._write() as session:
+            repository = RunRepository(session)
+            return await repository.save_round(
+                run_id, round, snapshot_json, plan_json, self._at(at)
+            )
+
+    async def rounds_for_run(self, run_id: str) -> Sequence[RoundRecord]:
+        """Every saved round of a run, first round first."""
+        async with self._read() as session:
+            return await RunRepository(session).rounds(run_id)
+
+    async def plan_nodes(self, run_id: str, round: int) -> Sequence[PlanNodeRecord]:
+        """The nodes of a saved round's plan (taken from its plan JSON), in plan order."""
+        async with self._read() as session:
+            return await RunRepository(session).nodes(run_id, round)
+
+    async def runs_in_flight(self) -> Sequence[RunRecord]:
+        """Every run not yet in a terminal status, oldest first."""
+        async with self._read() as session:
+            return await RunRepository(session).in_flight()
+
+    async def last_completed_run_at(self, portfolio: str) -> datetime | None:
+        """When the portfolio's last FILLED or PARTIALLY_FILLED run ended (for cool-downs)."""
+        async with self._read() as session:
+            return await RunRepository(session).last_completed_at(portfolio)
+
+    # orders
+
+    async def record_order_intent(self, order: OrderRecord) -> OrderRecord:
+        """Commit an order before it is sent; durable on return. Duplicate ids are refused."""
+        async with self._write() as session:
+            return await OrderRepository(session).add(order)
+
+    async def save_order(self, order: OrderRecord) -> OrderRecord:
+        """Overwrite an existing order with ``order`` (matched by client order id)."""
+        async with self._write() as session:
+            return await OrderRepository(session).save(order)
+
+    async def update_order(
+        self, client_order_id: str, *, at: datetime | None = None, **changes: object
+    ) -> OrderRecord:
+        """Change some fields of an order (e.g. ``state=..., filled=...``) and return it."""
+        async with self._write() as session:
+            return await OrderRepository(session).update(client_order_id, changes, self._at(at))
+
+    async def get_order(self, client_order_id: str) -> OrderRecord | None:
+        """Return one order, or None when we never recorded it."""
+        async with self._read() as session:
+            return await OrderRepository(session).get(client_order_id)
+
+    async def orders_for_run(self, run_id: str) -> Sequence[OrderRecord]:
+        """Every order of a run, in the order they were recorded."""
+        async with self._read() as session:
+            return await OrderRepository(session).for_run(run_id)
+
+    async def non_terminal_orders(self) -> Sequence[OrderRecord]:
+        """Every order that may still change on a venue (what reconciliation must look up)."""
+        async with self._read() as session:
+            return await OrderRepository(session).non_terminal()
+
+    async def notional_traded_since(self, since: datetime, portfolio: str | None = None) -> Decimal:
+        """The quote value filled by orders created at or after ``since`` (turnover limits)."""
+        async with self._read() as session:
+            return await OrderRepository(session).notional_since(since, portfolio)
+
+    # transfers
+
+    async def record_transfer(self, transfer: TransferRecord) -> TransferRecord:
+        """Commit a transfer before it is requested; duplicate ids are refused."""
+        async with self._write() as session:
+            return await TransferRepository(session).add(transfer)
+
+    async def update_transfer(
+        self, transfer_id: str, *, at: datetime | None = None, **changes: object
+    ) -> TransferRecord:
+        """Change some fields of a transfer (e.g. ``state=..., withdrawal_id=...``)."""
+        async with self._write() as session:
+            return await TransferRepository(session).update(transfer_id, changes, self._at(at))
+
+    async def get_transfer(self, transfer_id: str) -> TransferRecord | None:
+        """Return one transfer, or None when we never recorded it."""
+        async with self._read() as session:
+            return await TransferRepository(session).get(transfer_id)
+
+    async def pending_transfers(self) -> Sequence[TransferRecord]:
+        """Every transfer that has neither arrived nor failed, oldest first."""
+        async with self._read() as session:
+            return await TransferRepository(session).pending()
+
+    # breaker and events
+
+    async def get_breaker(self) -> BreakerRecord | None:
+        """The breaker's current state, or None when it was never set (treat as ACTIVE)."""
+        history = await self.breaker_history(limit=1)
+        return history[0] if history else None
+
+    async def set_breaker(
+        self, state: BreakerState, reasons: Sequence[str], at: datetime | None = None
+    ) -> BreakerRecord:
+        """Record a breaker transition; earlier ones stay in the history."""
+        async with self._write() as session:
+            return await BreakerRepository(session).add(state, reasons, self._at(at))
+
+    async def breaker_history(self, limit: int = 50) -> Sequence[BreakerRecord]:
+        """Breaker transitions, newest first."""
+        async with self._read() as session:
+            return await BreakerRepository(session).history(limit)
+
+    async def append_event(
+        self,
+        kind: str,
+        payload: Mapping[str, object],
+        run_id: str | None = None,
+        at: datetime | None = None,
+    ) -> EventRecord:
+        """Append to the event log (JSON payload; Decimals become strings). Never rewritten."""
+        async with self._write() as session:
+            return await EventRepository(session).append(kind, payload, run_id, self._at(at))
+
+    async def events(self, run_id: str | None = None, limit: int = 100) -> Sequence[EventRecord]:
+        """The newest ``limit`` events (optionally of one run), oldest first."""
+        async with self._read() as session:
+            return await EventRepository(session).latest(run_id, limit)
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self._engine.dispose()
+
+
+async def open_store(url: str | URL, *, clock: Clock | None = None, echo: bool = False) -> SqlStore:
+    """Connect to ``url``, upgrade its schema to head and return the store."""
+    engine = create_engine(url, echo=echo)
+    try:
+        await upgrade_to_head(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
+    return SqlStore(engine, clock)
+
+
+def _conforms_to_port(store: SqlStore) -> Store:
+    """Let mypy prove SqlStore implements every method of the Store port."""
+    return store
