@@ -42,6 +42,8 @@ class VenueGateway(Protocol):
 
     Errors are raised from ``rebalancer.domain.errors``: ``RetryableVenueError``,
     ``OrderRejected``, ``AmbiguousOrderOutcome``, ``AuthenticationFailed``, ``VenueUnavailable``.
+    Reads retry transient failures themselves; ``create_order``, ``cancel_order`` and
+    ``withdraw`` are sent once. A malformed reply raises, it never reads as empty.
     """
 
     @property

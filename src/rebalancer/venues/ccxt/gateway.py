@@ -1,0 +1,403 @@
+"""``VenueGateway`` over one ``ccxt.pro`` exchange instance (REST and websockets).
+
+Every call goes through one of two doors: ``_read`` (idempotent; retried with exponential backoff
+and jitter on ``RetryableVenueError``) and ``_once`` (order creation, cancel, withdrawal: never
+retried here). Both map ccxt's errors through ``errors.map_error`` with the operation named, and
+both run ccxt inside a private ``decimal`` context: ccxt's ``decimal_to_precision`` rewrites the
+thread's context (rounding HALF_UP, Underflow trapped) and would otherwise change our arithmetic.
+
+Orders carry our client order id (ccxt's unified ``clientOrderId`` becomes Binance's
+``newClientOrderId`` and OKX's ``clOrdId``). Where a venue acknowledges without the order's state
+(OKX create and cancel), the order is looked up by that id before we answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import decimal
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
+from tenacity.wait import wait_random_exponential
+
+from rebalancer.domain.errors import RetryableVenueError
+from rebalancer.domain.market import Market
+from rebalancer.domain.money import format_decimal, to_decimal
+from rebalancer.domain.orders import Balance, OrderReport, OrderStatus, OrderType, SubmitOrder
+from rebalancer.domain.quotes import Quote
+from rebalancer.domain.transfers import (
+    DepositAddress,
+    TransferReport,
+    TransferStatus,
+    WithdrawRequest,
+)
+from rebalancer.venues.ccxt import parse
+from rebalancer.venues.ccxt.errors import (
+    MalformedReply,
+    Operation,
+    is_ccxt_error,
+    is_order_not_found,
+    map_error,
+)
+from rebalancer.venues.ccxt.instance import VenueSpec, build_exchange
+
+T = TypeVar("T")
+
+WITHDRAW_CLIENT_ID_PARAM = {"binance": "withdrawOrderId", "okx": "clientId"}
+
+
+class CcxtGateway:
+    """One venue account through ccxt.pro. Use as ``async with`` or call ``close()``."""
+
+    def __init__(
+        self,
+        name: str,
+        exchange: Any,
+        *,
+        read_attempts: int = 3,
+        retry_initial_s: float = 0.2,
+        retry_max_s: float = 2.0,
+    ) -> None:
+        self._name = name
+        self._exchange = exchange
+        self._read_attempts = max(1, read_attempts)
+        self._retry_initial_s = retry_initial_s
+        self._retry_max_s = retry_max_s
+        self.fee_source = "unknown"
+
+    @classmethod
+    def from_spec(cls, spec: VenueSpec, **kwargs: Any) -> CcxtGateway:
+        """Build the ccxt instance for ``spec`` and wrap it."""
+        return cls(spec.name, build_exchange(spec), **kwargs)
+
+    @property
+    def name(self) -> str:
+        """The venue's name in the config."""
+        return self._name
+
+    @property
+    def exchange_id(self) -> str:
+        """ccxt's id of the exchange ("binance", "okx")."""
+        return str(self._exchange.id)
+
+    async def __aenter__(self) -> CcxtGateway:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the HTTP session and every websocket (ccxt.md §9.11)."""
+        await self._exchange.close()
+
+    # -- the two doors --------------------------------------------------------------------
+
+    async def _once(self, operation: Operation, call: Callable[[], Awaitable[T]]) -> T:
+        """Run ``call`` exactly once, mapping any ccxt error or malformed reply."""
+        try:
+            with decimal.localcontext():
+                return await call()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            if is_ccxt_error(error):
+                raise map_error(self._name, operation, error) from error
+            raise
+
+    async def _read(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Run an idempotent ``call``, retrying transient failures with backoff and jitter."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._read_attempts),
+            wait=wait_random_exponential(multiplier=self._retry_initial_s, max=self._retry_max_s),
+            retry=retry_if_exception_type(RetryableVenueError),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._once(Operation.READ, call)
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    # -- markets and quotes ---------------------------------------------------------------
+
+    async def load_markets(self) -> dict[str, Market]:
+        """Every active spot market's rules (raw exchange strings), keyed by symbol."""
+
+        async def call() -> dict[str, Market]:
+            unified = await self._exchange.load_markets(True)
+            fees = await self._trading_fees()
+            markets: dict[str, Market] = {}
+            for symbol, listing in unified.items():
+                taker, maker = fees.get(symbol) or self._table_fees(listing)
+                market = parse.parse_market(self.exchange_id, listing, taker, maker)
+                if market is not None:
+                    markets[symbol] = market
+            return markets
+
+        return await self._read(call)
+
+    async def _trading_fees(self) -> dict[str, tuple[Decimal, Decimal | None]]:
+        """The account's fee rates from the venue, or {} when it does not publish them."""
+        if not self._exchange.has.get("fetchTradingFees"):
+            self.fee_source = "ccxt fee table"
+            return {}
+        try:
+            fees = await self._exchange.fetch_trading_fees()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            if not is_ccxt_error(error):
+                raise
+            self.fee_source = "ccxt fee table"
+            return {}
+        self.fee_source = "venue"
+        result: dict[str, tuple[Decimal, Decimal | None]] = {}
+        for symbol, entry in fees.items():
+            info = entry.get("info") if isinstance(entry, Mapping) else None
+            if not isinstance(info, Mapping):
+                continue
+            taker = parse.optional_decimal(info, "takerCommission", "taker", what="taker fee")
+            if taker is not None:
+                maker = parse.optional_decimal(info, "makerCommission", "maker", what="maker fee")
+                result[symbol] = (taker, maker)
+        return result
+
+    def _table_fees(self, listing: Mapping[str, Any]) -> tuple[Decimal, Decimal | None]:
+        """ccxt's published default rates, read back through ccxt's exact number formatter."""
+        taker = listing.get("taker")
+        maker = listing.get("maker")
+        as_text = self._exchange.number_to_string
+        return (
+            to_decimal(as_text(taker) if taker is not None else "0", what="taker fee"),
+            to_decimal(as_text(maker), what="maker fee") if maker is not None else None,
+        )
+
+    async def fetch_quotes(self, symbols: Sequence[str]) -> dict[str, Quote]:
+        """Best bid and ask for ``symbols`` over REST (symbols without a two-sided book omitted)."""
+
+        async def call() -> dict[str, Quote]:
+            wanted = list(symbols)
+            if self._exchange.has.get("fetchBidsAsks"):
+                tickers = await self._exchange.fetch_bids_asks(wanted)
+            else:
+                tickers = await self._exchange.fetch_tickers(wanted)
+            return self._quotes(tickers, wanted)
+
+        return await self._read(call)
+
+    async def watch_quotes(self, symbols: Sequence[str]) -> dict[str, Quote]:
+        """The next best bid/ask updates for ``symbols`` (only those in the triggering message)."""
+
+        async def call() -> dict[str, Quote]:
+            wanted = list(symbols)
+            return self._quotes(await self._exchange.watch_bids_asks(wanted), wanted)
+
+        return await self._once(Operation.READ, call)
+
+    @staticmethod
+    def _quotes(tickers: Mapping[str, Any], wanted: Sequence[str]) -> dict[str, Quote]:
+        if not isinstance(tickers, Mapping):
+            raise MalformedReply(f"tickers: expected an object, got {type(tickers).__name__}")
+        quotes: dict[str, Quote] = {}
+        for symbol in wanted:
+            ticker = tickers.get(symbol)
+            if ticker is not None and (quote := parse.parse_quote(ticker)) is not None:
+                quotes[symbol] = quote
+        return quotes
+
+    # -- balances -------------------------------------------------------------------------
+
+    async def fetch_balances(self) -> dict[str, Balance]:
+        """Every nonzero balance over REST; a malformed reply raises instead of reading as empty."""
+
+        async def call() -> dict[str, Balance]:
+            balances = parse.parse_balances(
+                await self._exchange.fetch_balance(), self._exchange.safe_currency_code
+            )
+            return {asset: b for asset, b in balances.items() if b.total != 0}
+
+        return await self._read(call)
+
+    async def watch_balances(self) -> dict[str, Balance]:
+        """The balances the next user-data update states (a subset; zero means emptied)."""
+
+        async def call() -> dict[str, Balance]:
+            update = await self._exchange.watch_balance()
+            return parse.parse_balances(update, self._exchange.safe_currency_code)
+
+        return await self._once(Operation.READ, call)
+
+    # -- orders ---------------------------------------------------------------------------
+
+    async def create_order(self, order: SubmitOrder) -> OrderReport:
+        """Place ``order`` once. A lost reply raises ``AmbiguousOrderOutcome``; never retried."""
+        params: dict[str, str] = {"clientOrderId": order.client_order_id}
+        if order.time_in_force is not None:
+            params["timeInForce"] = order.time_in_force.value
+        price = (
+            format_decimal(order.price) if order.type is OrderType.LIMIT and order.price else None
+        )
+
+        async def call() -> Mapping[str, Any]:
+            placed: Mapping[str, Any] = await self._exchange.create_order(
+                order.symbol,
+                order.type.value,
+                order.side.value,
+                format_decimal(order.amount),
+                price,
+                params,
+            )
+            parse.info_of(placed, f"order {order.client_order_id}")
+            return placed
+
+        placed = await self._once(Operation.CREATE_ORDER, call)
+        if placed.get("status") is not None:
+            return await self._once(
+                Operation.CREATE_ORDER, _now(parse.parse_order, self._name, placed)
+            )
+        # An acknowledgement only (OKX): the order exists; ask for its state.
+        found = await self.fetch_order_by_client_id(order.symbol, order.client_order_id)
+        return found or self._acknowledged(order, str(placed.get("id")))
+
+    def _acknowledged(self, order: SubmitOrder, exchange_order_id: str) -> OrderReport:
+        return OrderReport(
+            venue=self._name,
+            client_order_id=order.client_order_id,
+            exchange_order_id=exchange_order_id,
+            symbol=order.symbol,
+            side=order.side,
+            type=order.type,
+            status=OrderStatus.OPEN,
+            amount=order.amount,
+            filled=Decimal(0),
+            average_price=None,
+            price=order.price,
+        )
+
+    async def fetch_order_by_client_id(
+        self, symbol: str, client_order_id: str
+    ) -> OrderReport | None:
+        """The order with our id; None only when the venue says it does not exist."""
+
+        async def call() -> OrderReport | None:
+            try:
+                found = await self._exchange.fetch_order(
+                    None, symbol, {"clientOrderId": client_order_id}
+                )
+            except Exception as error:
+                if is_order_not_found(error):
+                    return None
+                raise
+            return parse.parse_order(self._name, found)
+
+        return await self._read(call)
+
+    async def cancel_order(self, symbol: str, client_order_id: str) -> OrderReport | None:
+        """Cancel the order with our id; None when the venue says it is already gone."""
+
+        async def call() -> Mapping[str, Any] | None:
+            try:
+                answer: Mapping[str, Any] = await self._exchange.cancel_order(
+                    None, symbol, {"clientOrderId": client_order_id}
+                )
+            except Exception as error:
+                if is_order_not_found(error):
+                    return None
+                raise
+            return answer
+
+        answer = await self._once(Operation.CANCEL, call)
+        if answer is None:
+            return None
+        if answer.get("status") is not None and isinstance(answer.get("info"), Mapping):
+            return await self._once(Operation.CANCEL, _now(parse.parse_order, self._name, answer))
+        return await self.fetch_order_by_client_id(symbol, client_order_id)
+
+    async def fetch_open_orders(self, symbol: str | None = None) -> list[OrderReport]:
+        """Every open order (of one symbol, or all: ccxt.md §9.7)."""
+
+        async def call() -> list[OrderReport]:
+            orders = await self._exchange.fetch_open_orders(symbol)
+            return [parse.parse_order(self._name, o) for o in orders]
+
+        return await self._read(call)
+
+    async def watch_orders(self) -> list[OrderReport]:
+        """The next order updates from the user-data stream."""
+
+        async def call() -> list[OrderReport]:
+            orders = await self._exchange.watch_orders()
+            return [parse.parse_order(self._name, o) for o in orders]
+
+        return await self._once(Operation.READ, call)
+
+    # -- transfers ------------------------------------------------------------------------
+
+    async def withdraw(self, request: WithdrawRequest) -> TransferReport:
+        """Start a withdrawal, once. Venues answer with an id only: poll ``fetch_withdrawals``."""
+        params: dict[str, str] = {"network": request.network}
+        id_param = WITHDRAW_CLIENT_ID_PARAM.get(self.exchange_id)
+        if request.client_id and id_param:
+            params[id_param] = request.client_id
+
+        async def call() -> Mapping[str, Any]:
+            answer: Mapping[str, Any] = await self._exchange.withdraw(
+                request.asset,
+                format_decimal(request.amount),
+                request.address,
+                request.tag,
+                params,
+            )
+            if not answer.get("id"):
+                raise MalformedReply(f"withdrawal of {request.asset}: no id in the reply")
+            return answer
+
+        answer = await self._once(Operation.WITHDRAW, call)
+        return TransferReport(
+            venue=self._name,
+            id=str(answer["id"]),
+            direction="withdrawal",
+            asset=request.asset,
+            network=request.network,
+            amount=request.amount,
+            fee=None,
+            status=TransferStatus.PENDING,
+            address=request.address,
+        )
+
+    async def fetch_withdrawals(self, asset: str | None = None) -> list[TransferReport]:
+        """Recent withdrawals, newest last."""
+
+        async def call() -> list[TransferReport]:
+            rows = await self._exchange.fetch_withdrawals(asset)
+            return [parse.parse_transfer(self._name, row, "withdrawal") for row in rows]
+
+        return await self._read(call)
+
+    async def fetch_deposits(self, asset: str | None = None) -> list[TransferReport]:
+        """Recent deposits, newest last."""
+
+        async def call() -> list[TransferReport]:
+            rows = await self._exchange.fetch_deposits(asset)
+            return [parse.parse_transfer(self._name, row, "deposit") for row in rows]
+
+        return await self._read(call)
+
+    async def fetch_deposit_address(self, asset: str, network: str) -> DepositAddress:
+        """Where to send ``asset`` over ``network`` to credit this account."""
+
+        async def call() -> DepositAddress:
+            unified = await self._exchange.fetch_deposit_address(asset, {"network": network})
+            return parse.parse_deposit_address(unified, asset, network)
+
+        return await self._read(call)
+
+
+def _now(function: Callable[..., T], *args: Any) -> Callable[[], Awaitable[T]]:
+    """Wrap a synchronous parse so it runs through the same error mapping as a call."""
+
+    async def call() -> T:
+        return function(*args)
+
+    return call

@@ -1,0 +1,117 @@
+"""Build one configured ``ccxt.pro`` exchange instance per venue.
+
+A venue is described by a ``VenueSpec``: the ccxt id, credentials, and ``urls``/``options``
+tables that are deep-merged over ccxt's own (how the exchange simulator, or a proxy, is reached).
+We add the options a spot rebalancer needs (research ccxt.md §2.2), and, for Binance, the
+spot error-code fix of ccxt.md §0.3: ccxt applies Binance's spot error table only to URLs on
+``api.binance.com``, so against 127.0.0.1 ``-2010``/``-4026`` would map to the wrong class.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import ccxt.pro
+
+from rebalancer.domain.errors import ConfigError, Problem
+
+DEFAULT_TIMEOUT_MS = 10_000
+
+# Options per ccxt id, before the venue's own; keys follow ccxt's spelling.
+DEFAULT_OPTIONS: Mapping[str, Mapping[str, Any]] = {
+    "binance": {
+        "fetchMarkets": {"types": ["spot"]},  # one exchangeInfo call instead of three
+        "fetchMargins": False,  # no margin pair listings
+        "fetchCurrencies": True,  # networks and withdrawal fees
+        "fetchOpenOrders": {"warnWithoutSymbol": False},  # all open orders in one call
+    },
+    "okx": {
+        "fetchMarkets": {"types": ["spot"]},
+        "watchBidsAsks": {"channel": "tickers"},  # tickers carry bid and ask; bbo-tbt is optional
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class VenueSpec:
+    """How to reach one venue account. ``repr`` never shows the secrets."""
+
+    name: str
+    exchange: str
+    api_key: str | None = field(default=None, repr=False)
+    secret: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+    urls: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    timeout_ms: int = DEFAULT_TIMEOUT_MS
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``base`` with ``override`` merged in; nested tables merge, the rest replaces."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        current = merged.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            merged[key] = deep_merge(current, value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def spec_from_connection(
+    name: str, connection: Mapping[str, Any], *, venue_key: str | None = None
+) -> VenueSpec:
+    """The spec of venue ``venue_key`` (default ``name``) in a simulator connection dict.
+
+    The shape is the simulator's ``--print-connection`` output:
+    ``{"venues": {NAME: {"exchange", "urls", "options", "apiKey", "secret", "password"}}}``.
+    """
+    key = venue_key or name
+    venues = connection.get("venues")
+    if not isinstance(venues, Mapping) or not isinstance(venues.get(key), Mapping):
+        known = sorted(venues) if isinstance(venues, Mapping) else []
+        raise ConfigError([Problem(f"venues.{key}", f"not in the connection (has {known})")])
+    entry = venues[key]
+    exchange = entry.get("exchange")
+    if not isinstance(exchange, str) or not exchange:
+        raise ConfigError([Problem(f"venues.{key}.exchange", "expected a ccxt exchange id")])
+    return VenueSpec(
+        name=name,
+        exchange=exchange,
+        api_key=entry.get("apiKey"),
+        secret=entry.get("secret"),
+        password=entry.get("password"),
+        urls=entry.get("urls") or {},
+        options=entry.get("options") or {},
+    )
+
+
+def build_exchange(spec: VenueSpec) -> Any:
+    """A ready-to-use ``ccxt.pro`` instance for ``spec``; the caller must ``await close()`` it."""
+    exchange_class = getattr(ccxt.pro, spec.exchange, None)
+    if exchange_class is None:
+        raise ConfigError(
+            [Problem(f"venues.{spec.name}.exchange", f"{spec.exchange!r} is not a ccxt.pro id")]
+        )
+    config: dict[str, Any] = {"timeout": spec.timeout_ms, "enableRateLimit": True}
+    credentials = {"apiKey": spec.api_key, "secret": spec.secret, "password": spec.password}
+    config.update({key: value for key, value in credentials.items() if value})
+    exchange = exchange_class(config)
+    exchange.options = deep_merge(
+        deep_merge(exchange.options, DEFAULT_OPTIONS.get(spec.exchange, {})), spec.options
+    )
+    exchange.urls = deep_merge(exchange.urls, spec.urls)
+    if spec.exchange.startswith("binance"):
+        apply_binance_spot_error_codes(exchange)
+    return exchange
+
+
+def apply_binance_spot_error_codes(exchange: Any) -> None:
+    """Make Binance's spot error codes apply whatever the URL (ccxt.md §0.3)."""
+    spot = exchange.exceptions.get("spot", {})
+    for table in ("exact", "broad"):
+        if table in spot:
+            exchange.exceptions[table] = {**exchange.exceptions.get(table, {}), **spot[table]}
