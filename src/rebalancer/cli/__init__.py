@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check-config": ("check_config", "validate a config file and summarise what it means"),
     "config-schema": ("config_schema", "print the config's JSON Schema (for editors)"),
     "plan": ("plan", "plan a rebalance from a snapshot and print it"),
+    "db": ("db", "manage the state database (upgrade)"),
 }
 
 class CommandModule(Protocol):

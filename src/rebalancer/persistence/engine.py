@@ -23,7 +23,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-SQLITE_FILE_NAME = "rebalancer.sqlite3"
+SQLITE_FILE_NAME = "rebalancer.sqlite"  # the same name settings.DaemonConfig uses
 BUSY_TIMEOUT_MS = 10_000
 READ_ONLY = "rebalancer_read_only"
 
@@ -74,3 +74,8 @@ def _tune_sqlite(engine: AsyncEngine, *, wal: bool) -> None:
 def read_only(engine: AsyncEngine) -> AsyncEngine:
     """The same engine, starting deferred (read) transactions that never take the write lock."""
     return engine.execution_options(**{READ_ONLY: True})
+
+
+def describe_url(url: str | URL) -> str:
+    """The URL as it may be shown to people: any password is masked."""
+    return make_url(url).render_as_string(hide_password=True)
