@@ -1,1 +1,0 @@
-"""Config models (pydantic-settings): TOML file plus environment variables for secrets."""

@@ -1,0 +1,39 @@
+"""Config models (pydantic-settings): a TOML file plus environment variables for secrets.
+
+``load_config`` is the one way in; ``AppConfig`` is what the rest of the program reads.
+The key reference with every default is ``docs/config.md``.
+"""
+
+from rebalancer.settings.app import AppConfig
+from rebalancer.settings.loading import load_config
+from rebalancer.settings.portfolio import PortfolioConfig
+from rebalancer.settings.routes import RouteConfig
+from rebalancer.settings.snapshot_check import check_against_snapshot
+from rebalancer.settings.subsystems import DaemonConfig, LogFormat, MarketDataConfig, RiskConfig
+from rebalancer.settings.trading import (
+    ApprovalConfig,
+    ExecutionConfig,
+    LimitsConfig,
+    OnLimitTimeout,
+)
+from rebalancer.settings.triggers import CalendarConfig, DriftBandConfig
+from rebalancer.settings.venues import VenueConfig
+
+__all__ = [
+    "AppConfig",
+    "ApprovalConfig",
+    "CalendarConfig",
+    "DaemonConfig",
+    "DriftBandConfig",
+    "ExecutionConfig",
+    "LimitsConfig",
+    "LogFormat",
+    "MarketDataConfig",
+    "OnLimitTimeout",
+    "PortfolioConfig",
+    "RiskConfig",
+    "RouteConfig",
+    "VenueConfig",
+    "check_against_snapshot",
+    "load_config",
+]

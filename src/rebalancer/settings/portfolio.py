@@ -1,0 +1,172 @@
+"""``[portfolios.NAME]``: one portfolio's targets, triggers and trading rules (contracts.md §1).
+
+Rules that tie one key to an earlier one (the weights must include the quote, a per-asset band
+needs a weight, a reserve must be on one of the portfolio's venues) are checked as each key is
+validated, so a mistake in one key never hides a mistake in another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from rebalancer.domain.money import HUNDRED, format_decimal
+from rebalancer.domain.policy import BandType, Constraints, Policy, RebalanceTo
+from rebalancer.settings.fields import Asset, ConfigModel, Name, NonNegative, Percent, rules_error
+from rebalancer.settings.trading import ApprovalConfig, ExecutionConfig, LimitsConfig
+from rebalancer.settings.triggers import CalendarConfig, DriftBandConfig
+
+
+class PortfolioConfig(ConfigModel):
+    """One portfolio: what it should hold, when to rebalance it and how it may trade."""
+
+    quote: Asset = Field(description="the asset everything is valued in; also the cash asset")
+    venues: tuple[Name, ...] = Field(min_length=1, description="names of [venues.*] tables")
+    rebalance_to: RebalanceTo = Field(
+        default=RebalanceTo.BAND_EDGE, description='"band_edge" (least turnover) or "target"'
+    )
+    cooldown_days: int = Field(
+        default=0, ge=0, description="no automatic rebalance sooner after the last one"
+    )
+    weights: Mapping[Asset, Percent] = Field(
+        description="target percent per asset, summing to exactly 100; the quote's share is cash"
+    )
+    drift_band: DriftBandConfig | None = Field(default=None, description="omit: calendar only")
+    calendar: CalendarConfig | None = Field(default=None, description="omit: drift only")
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    cash_reserve: Mapping[Name, NonNegative] = Field(
+        default_factory=dict, description="venue -> quote amount the plan must leave untouched"
+    )
+    forbidden_assets: Mapping[Name, tuple[Asset, ...]] = Field(
+        default_factory=dict, description="venue -> assets the portfolio may not hold there"
+    )
+    execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
+    approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
+
+    @field_validator("venues")
+    @classmethod
+    def _venues_unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        repeated = sorted({name for name in value if value.count(name) > 1})
+        if repeated:
+            raise rules_error([("", f"lists {', '.join(repeated)} more than once")])
+        return value
+
+    @field_validator("weights")
+    @classmethod
+    def _weights_are_whole(
+        cls, value: Mapping[str, Decimal], info: ValidationInfo
+    ) -> Mapping[str, Decimal]:
+        if not value:
+            raise rules_error([("", "needs at least one asset")])
+        problems: list[tuple[str, str]] = []
+        total = sum(value.values(), Decimal(0))
+        if total != HUNDRED:
+            problems.append(("", f"must sum to exactly 100, got {format_decimal(total)}"))
+        quote = info.data.get("quote")
+        if quote is not None and quote not in value:
+            cash = f'its cash share; {quote} = "0" for none'
+            problems.append(("", f"must include the quote asset {quote} ({cash})"))
+        if problems:
+            raise rules_error(problems)
+        return value
+
+    @field_validator("drift_band")
+    @classmethod
+    def _band_fits_weights(
+        cls, value: DriftBandConfig | None, info: ValidationInfo
+    ) -> DriftBandConfig | None:
+        weights = info.data.get("weights")
+        if value is None or weights is None:
+            return value
+        problems = [
+            (f"per_asset.{asset}", f"{asset} has no target in weights")
+            for asset in value.per_asset
+            if asset not in weights
+        ]
+        if value.type is BandType.RELATIVE:
+            problems.extend(
+                ("type", f'"relative" is undefined for {asset}, whose target is 0: use "absolute"')
+                for asset, weight in weights.items()
+                if weight == 0
+            )
+        if problems:
+            raise rules_error(problems)
+        return value
+
+    @field_validator("cash_reserve")
+    @classmethod
+    def _reserve_on_own_venues(
+        cls, value: Mapping[str, Decimal], info: ValidationInfo
+    ) -> Mapping[str, Decimal]:
+        problems = _foreign_venues(value, info)
+        if problems:
+            raise rules_error(problems)
+        return value
+
+    @field_validator("forbidden_assets")
+    @classmethod
+    def _forbidden_leaves_a_venue(
+        cls, value: Mapping[str, tuple[str, ...]], info: ValidationInfo
+    ) -> Mapping[str, tuple[str, ...]]:
+        problems = _foreign_venues(value, info)
+        quote = info.data.get("quote")
+        problems.extend(
+            (f"{venue}", f"the quote asset {quote} cannot be forbidden: every trade uses it")
+            for venue, assets in value.items()
+            if quote in assets
+        )
+        problems.extend(_assets_without_a_venue(value, info))
+        if problems:
+            raise rules_error(problems)
+        return value
+
+    def to_policy(self, name: str) -> Policy:
+        """The pure domain policy the planner and the triggers consume."""
+        limits = self.limits
+        return Policy(
+            name=name,
+            quote=self.quote,
+            venues=self.venues,
+            weights=dict(self.weights),
+            rebalance_to=self.rebalance_to,
+            drift_band=self.drift_band.to_band() if self.drift_band else None,
+            calendar=self.calendar.to_rule() if self.calendar else None,
+            cooldown_days=self.cooldown_days,
+            constraints=Constraints(
+                min_trade_notional=limits.min_trade_notional,
+                min_trade_percent_of_position=limits.min_trade_percent_of_position,
+                max_trades_per_run=limits.max_trades_per_run,
+                max_order_notional=limits.max_order_notional,
+                cash_reserve=dict(self.cash_reserve),
+                forbidden_assets={v: frozenset(a) for v, a in self.forbidden_assets.items()},
+                band_margin_percent=limits.band_margin_percent,
+            ),
+        )
+
+
+def _foreign_venues(value: Mapping[str, object], info: ValidationInfo) -> list[tuple[str, str]]:
+    """Keys of ``value`` that are not among the portfolio's venues."""
+    venues = info.data.get("venues")
+    if venues is None:
+        return []
+    return [
+        (venue, f"{venue} is not one of the portfolio's venues ({', '.join(venues)})")
+        for venue in value
+        if venue not in venues
+    ]
+
+
+def _assets_without_a_venue(
+    forbidden: Mapping[str, tuple[str, ...]], info: ValidationInfo
+) -> list[tuple[str, str]]:
+    """Assets with a nonzero target that every one of the portfolio's venues forbids."""
+    venues, weights = info.data.get("venues"), info.data.get("weights")
+    if not venues or weights is None:
+        return []
+    return [
+        ("", f"{asset} has a target of {format_decimal(weight)}% but every venue forbids it")
+        for asset, weight in sorted(weights.items())
+        if weight > 0 and all(asset in forbidden.get(venue, ()) for venue in venues)
+    ]

@@ -1,0 +1,67 @@
+"""How a portfolio may trade: plan limits, order execution and when a person must approve."""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+
+from pydantic import Field
+
+from rebalancer.domain.orders import OrderType
+from rebalancer.settings.fields import ConfigModel, NonNegative, Percent, Positive, Seconds
+
+
+class OnLimitTimeout(enum.StrEnum):
+    """What to do with a limit order still open after ``limit_timeout_s``."""
+
+    REPRICE = "reprice"  # cancel and place again at the current best price
+    MARKET = "market"  # cancel and send the rest as a market order
+
+
+class LimitsConfig(ConfigModel):
+    """``[portfolios.NAME.limits]``: what a plan may contain (notionals in the quote asset)."""
+
+    min_trade_notional: NonNegative = Field(
+        default=Decimal(0), description="skip trades worth less than this (reported as residuals)"
+    )
+    min_trade_percent_of_position: Percent = Field(
+        default=Decimal(0), description="skip trades smaller than this percent of the position"
+    )
+    max_trades_per_run: int | None = Field(
+        default=None, ge=1, description="at most this many orders per run (none: no limit)"
+    )
+    max_order_notional: Positive | None = Field(
+        default=None, description="slice orders larger than this (none: no slicing)"
+    )
+    band_margin_percent: Percent = Field(
+        default=Decimal("0.25"),
+        lt=100,
+        description="percent of the band kept free so lot rounding cannot leave a weight outside",
+    )
+
+
+class ExecutionConfig(ConfigModel):
+    """``[portfolios.NAME.execution]``: how plans are carried out."""
+
+    order_type: OrderType = Field(default=OrderType.MARKET, description="market | limit")
+    limit_timeout_s: Seconds = Field(
+        default=60.0, description="how long a limit order may rest before on_limit_timeout"
+    )
+    on_limit_timeout: OnLimitTimeout = Field(
+        default=OnLimitTimeout.REPRICE, description="reprice | market"
+    )
+    max_rounds: int = Field(
+        default=3, ge=1, description="plan-execute rounds per run before giving up on the residual"
+    )
+    transfer_timeout_s: Seconds = Field(
+        default=7200.0, description="a transfer not arrived after this long fails the run"
+    )
+
+
+class ApprovalConfig(ConfigModel):
+    """``[portfolios.NAME.approval]``: when a plan waits for a person before it runs."""
+
+    required_above_notional: NonNegative | None = Field(
+        default=None,
+        description="plans trading more than this (quote asset) need approval; none: never",
+    )
