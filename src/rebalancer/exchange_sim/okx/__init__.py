@@ -5,3 +5,7 @@ Speaks enough of OKX's REST API (``/api/v5/...``) and websockets (``/ws/v5/publi
 balances and orders, move funds and stream tickers, books, balances and orders, with OKX's
 signature checks and error codes. The engine underneath is protocol-neutral.
 """
+
+from rebalancer.exchange_sim.okx.frontend import OkxFrontend, create_frontend
+
+__all__ = ["OkxFrontend", "create_frontend"]
