@@ -201,7 +201,7 @@ class Store(Protocol):
         ...
 
     async def update_order(
-        self, client_order_id: str, *, at: datetime | None = None, **changes: object
+        self, client_order_id: str, /, *, at: datetime | None = None, **changes: object
     ) -> OrderRecord:
         """Change some fields of an order (e.g. ``state=..., filled=...``) and return it."""
         ...
@@ -227,7 +227,7 @@ class Store(Protocol):
         ...
 
     async def update_transfer(
-        self, transfer_id: str, *, at: datetime | None = None, **changes: object
+        self, transfer_id: str, /, *, at: datetime | None = None, **changes: object
     ) -> TransferRecord:
         """Change some fields of a transfer (e.g. ``state=..., withdrawal_id=...``)."""
         ...

@@ -183,7 +183,7 @@ class SqlStore:
             return await OrderRepository(session).save(order)
 
     async def update_order(
-        self, client_order_id: str, *, at: datetime | None = None, **changes: object
+        self, client_order_id: str, /, *, at: datetime | None = None, **changes: object
     ) -> OrderRecord:
         """Change some fields of an order (e.g. ``state=..., filled=...``) and return it."""
         async with self._write() as session:
@@ -217,7 +217,7 @@ class SqlStore:
             return await TransferRepository(session).add(transfer)
 
     async def update_transfer(
-        self, transfer_id: str, *, at: datetime | None = None, **changes: object
+        self, transfer_id: str, /, *, at: datetime | None = None, **changes: object
     ) -> TransferRecord:
         """Change some fields of a transfer (e.g. ``state=..., withdrawal_id=...``)."""
         async with self._write() as session:

@@ -1,0 +1,110 @@
+"""The schema comes from the shipped Alembic migrations and matches the models exactly."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+from rebalancer.domain.plan import RunType
+from rebalancer.domain.runs import Trigger
+from rebalancer.persistence import SqlStore, open_store
+from rebalancer.persistence.engine import create_engine
+from rebalancer.persistence.migrate import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    upgrade_to_head,
+)
+from rebalancer.persistence.models import metadata
+
+TABLES = {
+    "runs",
+    "run_rounds",
+    "plan_nodes",
+    "orders",
+    "transfers",
+    "breaker_transitions",
+    "events",
+}
+
+
+def _differences(connection: Connection) -> list[object]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, metadata))
+
+
+def _table_names(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+async def test_upgrade_builds_every_table_from_an_empty_database(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        assert await current_revision(engine) is None
+        assert await upgrade_to_head(engine) == head_revision()
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_table_names) >= TABLES | {"alembic_version"}
+    finally:
+        await engine.dispose()
+
+
+async def test_models_match_the_migrations(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await upgrade_to_head(engine)
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_differences) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_upgrading_twice_changes_nothing_and_keeps_data(database_url: str) -> None:
+    first = await open_store(database_url)
+    run = await first.create_run("core", RunType.FULL, Trigger.MANUAL)
+    await first.close()
+    second = await open_store(database_url)
+    try:
+        assert (await second.get_run(run.id)).portfolio == "core"
+        assert await current_revision(second.engine) == head_revision()
+    finally:
+        await second.close()
+
+
+def _downgrade_then_upgrade(connection: Connection) -> tuple[set[str], set[str]]:
+    config = alembic_config(connection)
+    command.downgrade(config, "base")
+    emptied = _table_names(connection) & TABLES
+    command.upgrade(config, "head")
+    return emptied, _table_names(connection) & TABLES
+
+
+async def test_downgrade_to_base_removes_the_tables_and_upgrade_restores_them(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    try:
+        await upgrade_to_head(engine)
+        async with engine.begin() as connection:
+            emptied, restored = await connection.run_sync(_downgrade_then_upgrade)
+        assert emptied == set()
+        assert restored == TABLES
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE events SET kind = 'rewritten'", "DELETE FROM events"]
+)
+async def test_the_database_refuses_to_rewrite_the_event_log(
+    store: SqlStore, statement: str
+) -> None:
+    await store.append_event("breaker_tripped", {"reason": "stale data"})
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with store.engine.begin() as connection:
+            await connection.execute(text(statement))
+    assert [event.kind for event in await store.events()] == ["breaker_tripped"]
