@@ -1,0 +1,117 @@
+"""The cost-optimal planner: from a snapshot and a policy to a plan (a DAG of orders and
+transfers), as a pipeline of named pure stages (science.md B5):
+
+    problem → goal → MILP-lite (HiGHS) → ideal trades → lot rounding → slicing
+            → minimum filter → cash recompute / repair → DAG → outcome (weights, residuals)
+
+Each stage that drops something records it in the plan's residuals with a reason. Same
+input, same plan: every collection is built in sorted order and the ids follow that order.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rebalancer.core.costs import order_cost, transfer_cost
+from rebalancer.core.planner.draft import Draft
+from rebalancer.core.planner.goals import goal_for
+from rebalancer.core.planner.graph import build_nodes
+from rebalancer.core.planner.ideal import ideal_trades
+from rebalancer.core.planner.minimums import filter_minimums
+from rebalancer.core.planner.model import Settings, build_model, solve_model
+from rebalancer.core.planner.outcome import (
+    band_residuals,
+    goal_residuals,
+    percents,
+    untradable_residuals,
+    values_after,
+    venue_residuals,
+)
+from rebalancer.core.planner.problem import Problem, build_problem
+from rebalancer.core.planner.repair import cash_floors, repair_cash
+from rebalancer.core.planner.rounding import round_lots
+from rebalancer.core.planner.slicing import slice_orders
+from rebalancer.domain.errors import PlanningError
+from rebalancer.domain.money import ZERO
+from rebalancer.domain.plan import Plan, RunType
+from rebalancer.domain.policy import Policy
+from rebalancer.domain.snapshot import Snapshot
+
+COST_PLACES = Decimal("0.00000001")
+
+__all__ = ["Settings", "draft_plan", "plan_rebalance"]
+
+
+def check_request(policy: Policy, run_type: RunType, amount: Decimal | None) -> None:
+    """Refuse requests that cannot mean anything, naming the field."""
+    if run_type is RunType.WITHDRAW and (amount is None or amount <= 0):
+        raise PlanningError("amount: a withdraw run needs a positive amount of the quote asset")
+    if amount is not None and amount < 0:
+        raise PlanningError("amount: must not be negative")
+    if policy.quote not in policy.weights:
+        raise PlanningError(f"weights: the quote asset {policy.quote} needs a target (cash)")
+
+
+def draft_plan(
+    problem: Problem,
+    policy: Policy,
+    run_type: RunType,
+    amount: Decimal | None,
+    settings: Settings,
+) -> Draft:
+    """Run the pipeline up to the finished (rounded, repaired) trades and transfers."""
+    goal = goal_for(problem, policy, run_type, amount, lots=settings.lot_margins)
+    model = build_model(problem, goal, policy.constraints, lot_margins=settings.lot_margins)
+    solution = solve_model(model, settings)
+    ideal = ideal_trades(model, solution, problem)
+    constraints = policy.constraints
+    draft = round_lots(ideal, problem, liquidate=run_type is RunType.LIQUIDATE)
+    draft = slice_orders(draft, constraints.max_order_notional)
+    draft = filter_minimums(draft, problem, constraints)
+    return repair_cash(draft, problem, constraints, cash_floors(ideal, problem, constraints))
+
+
+def plan_rebalance(
+    snapshot: Snapshot,
+    policy: Policy,
+    run_type: RunType = RunType.FULL,
+    amount: Decimal | None = None,
+    *,
+    settings: Settings | None = None,
+) -> Plan:
+    """Plan the cheapest trades and transfers that carry out ``run_type`` for ``policy``.
+
+    Pure and deterministic: the same snapshot and policy give the same plan.
+    """
+    check_request(policy, run_type, amount)
+    problem = build_problem(snapshot, policy)
+    draft = draft_plan(problem, policy, run_type, amount, settings or Settings())
+    orders, transfers = build_nodes(draft, problem.quote)
+    mids = {(m.venue, m.rules.symbol): m for m in problem.markets}
+    cost = ZERO
+    for order in orders:
+        market = mids[(order.venue, order.symbol)]
+        cost += order_cost(order.amount, order.price, market.quote.mid, market.rules.taker_fee)
+    fees = {t.route.key: t.route.fee for t in draft.transfers}
+    for transfer in transfers:
+        key = f"{transfer.asset}:{transfer.network}:{transfer.source}>{transfer.destination}"
+        cost += transfer_cost(fees[key], problem.price(transfer.asset))
+    after = values_after(draft, problem)
+    residuals = (
+        list(untradable_residuals(problem))
+        + list(draft.residuals)
+        + goal_residuals(draft, problem, run_type, amount)
+        + venue_residuals(draft, problem, policy)
+    )
+    if run_type is RunType.FULL:
+        residuals += band_residuals(after, problem, policy)
+    return Plan(
+        portfolio=policy.name,
+        run_type=run_type,
+        orders=orders,
+        transfers=transfers,
+        estimated_cost=cost.quantize(COST_PLACES) if cost else ZERO,
+        weights_before=percents(problem.valuation.values),
+        weights_after=percents(after),
+        residuals=tuple(residuals),
+    )

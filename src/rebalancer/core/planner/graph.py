@@ -1,0 +1,68 @@
+"""Stage 6, the DAG: stable ids and the dependencies that keep every balance non-negative.
+
+Orders are numbered ``o1, o2, …`` by (venue, sells first, symbol, slice); transfers ``t1, …``
+by route key. The edges (DESIGN.md §4):
+
+* a sell waits for the asset transfers that bring that asset to its venue;
+* a quote transfer waits for the sells on its source venue (they fund it);
+* a buy waits for every sell on its venue and every quote transfer into it.
+
+Asset transfers wait for nothing: they only move what the venue already holds. Nothing
+points back from a buy, so the graph has no cycle.
+"""
+
+from __future__ import annotations
+
+from rebalancer.core.planner.draft import Draft
+from rebalancer.domain.market import OrderSide
+from rebalancer.domain.plan import PlannedOrder, PlannedTransfer
+
+
+def build_nodes(
+    draft: Draft, quote: str
+) -> tuple[tuple[PlannedOrder, ...], tuple[PlannedTransfer, ...]]:
+    """Number the draft's trades and transfers and wire their dependencies."""
+    trades = sorted(enumerate(draft.trades), key=lambda item: (item[1].key, item[0]))
+    order_ids = {index: f"o{n}" for n, (index, _) in enumerate(trades, start=1)}
+    transfers = sorted(draft.transfers, key=lambda t: (t.route.key, -t.amount))
+    transfer_ids = [f"t{n}" for n in range(1, len(transfers) + 1)]
+    sells_on: dict[str, list[str]] = {}
+    for index, trade in trades:
+        if trade.side is OrderSide.SELL:
+            sells_on.setdefault(trade.market.venue, []).append(order_ids[index])
+    planned_transfers: list[PlannedTransfer] = []
+    for tid, transfer in zip(transfer_ids, transfers, strict=True):
+        route = transfer.route
+        deps = tuple(sells_on.get(route.source, ())) if route.asset == quote else ()
+        planned_transfers.append(
+            PlannedTransfer(
+                tid,
+                route.asset,
+                route.network,
+                route.source,
+                route.destination,
+                transfer.amount,
+                deps,
+            )
+        )
+    orders: list[PlannedOrder] = []
+    for index, trade in trades:
+        venue, asset = trade.market.venue, trade.market.asset
+        if trade.side is OrderSide.SELL:
+            wanted = [t.id for t in planned_transfers if (t.asset, t.destination) == (asset, venue)]
+        else:
+            moves = planned_transfers
+            incoming = [t.id for t in moves if (t.asset, t.destination) == (quote, venue)]
+            wanted = sells_on.get(venue, []) + incoming
+        orders.append(
+            PlannedOrder(
+                order_ids[index],
+                venue,
+                trade.market.rules.symbol,
+                trade.side,
+                trade.amount,
+                trade.price,
+                tuple(wanted),
+            )
+        )
+    return tuple(orders), tuple(planned_transfers)

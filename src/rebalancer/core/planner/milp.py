@@ -1,0 +1,100 @@
+"""A small mixed-integer linear model and its solution by HiGHS (``highspy``).
+
+The model is collected row by row in plain lists and handed to HiGHS in one call, which is
+much faster than adding rows through the solver's API one at a time. HiGHS prints nothing
+(``output_flag`` off), stops at ``time_limit_s`` and accepts a relative MIP gap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+INF = float("inf")
+
+
+@dataclass(frozen=True, slots=True)
+class Solution:
+    """Variable values and how the solve ended."""
+
+    values: tuple[float, ...]
+    objective: float
+    status: str
+    mip_gap: float
+
+    def __getitem__(self, index: int) -> float:
+        return self.values[index]
+
+
+@dataclass(slots=True)
+class LinearModel:
+    """Variables with costs and bounds, rows with bounds; minimised."""
+
+    cost: list[float] = field(default_factory=list)
+    lower: list[float] = field(default_factory=list)
+    upper: list[float] = field(default_factory=list)
+    integer: list[bool] = field(default_factory=list)
+    row_start: list[int] = field(default_factory=lambda: [0])
+    row_index: list[int] = field(default_factory=list)
+    row_value: list[float] = field(default_factory=list)
+    row_lower: list[float] = field(default_factory=list)
+    row_upper: list[float] = field(default_factory=list)
+
+    def add_var(
+        self, cost: float = 0.0, upper: float = INF, *, integer: bool = False, lower: float = 0.0
+    ) -> int:
+        """Add a variable and return its index."""
+        self.cost.append(cost)
+        self.lower.append(lower)
+        self.upper.append(upper)
+        self.integer.append(integer)
+        return len(self.cost) - 1
+
+    def add_row(self, terms: Mapping[int, float], lower: float = -INF, upper: float = INF) -> None:
+        """Add ``lower <= Σ coef·var <= upper`` (terms with a zero coefficient are skipped)."""
+        for index in sorted(terms):
+            coef = terms[index]
+            if coef != 0.0:
+                self.row_index.append(index)
+                self.row_value.append(coef)
+        self.row_start.append(len(self.row_index))
+        self.row_lower.append(lower)
+        self.row_upper.append(upper)
+
+    @property
+    def num_vars(self) -> int:
+        """How many variables the model has."""
+        return len(self.cost)
+
+    def solve(self, *, time_limit_s: float, mip_rel_gap: float) -> Solution:
+        """Minimise with HiGHS; the best solution found within the time limit is returned."""
+        import highspy  # imported here: only planning pays for loading the solver
+        import numpy as np
+
+        highs = highspy.Highs()  # type: ignore[no-untyped-call]
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("time_limit", float(time_limit_s))
+        highs.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+        highs.setOptionValue("threads", 1)
+        lp = highspy.HighsLp()
+        lp.num_col_ = self.num_vars
+        lp.num_row_ = len(self.row_lower)
+        lp.col_cost_ = np.array(self.cost, dtype=np.float64)
+        lp.col_lower_ = np.array(self.lower, dtype=np.float64)
+        lp.col_upper_ = np.array([min(u, highspy.kHighsInf) for u in self.upper])
+        lp.row_lower_ = np.array([max(b, -highspy.kHighsInf) for b in self.row_lower])
+        lp.row_upper_ = np.array([min(b, highspy.kHighsInf) for b in self.row_upper])
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.start_ = np.array(self.row_start, dtype=np.int32)
+        lp.a_matrix_.index_ = np.array(self.row_index, dtype=np.int32)
+        lp.a_matrix_.value_ = np.array(self.row_value, dtype=np.float64)
+        if any(self.integer):
+            kinds = highspy.HighsVarType
+            lp.integrality_ = [kinds.kInteger if i else kinds.kContinuous for i in self.integer]
+        highs.passModel(lp)
+        highs.run()
+        status = highs.modelStatusToString(highs.getModelStatus())
+        info = highs.getInfo()
+        values = tuple(highs.getSolution().col_value)
+        gap = float(info.mip_gap) if any(self.integer) else 0.0
+        return Solution(values, float(info.objective_function_value), status, gap)

@@ -1,0 +1,131 @@
+"""Stage 7, the outcome: simulate the finished plan and report what it leaves undone.
+
+The plan is applied at its own prices and fees (buys pay ask plus fee, sells get bid less fee,
+transfers deliver ``amount - fee``) and valued at the reference mids, giving ``weights_after``.
+Then each promise is checked and every one not kept becomes a residual: bands (``full``), an
+empty book (``liquidate``), the amount raised (``withdraw``), cash reserves, assets a venue must
+not hold, and assets that no venue lists at all.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from decimal import Decimal
+
+from rebalancer.core.planner.draft import Draft, cash_after
+from rebalancer.core.planner.goals import trigger_band
+from rebalancer.core.planner.problem import Problem
+from rebalancer.domain.market import OrderSide
+from rebalancer.domain.money import HUNDRED, ZERO, format_decimal
+from rebalancer.domain.plan import Residual, RunType
+from rebalancer.domain.policy import Policy
+
+EVERYWHERE = "*"  # the venue of a residual about the whole portfolio
+WEIGHT_PLACES = Decimal("0.0001")
+
+
+def units_after(draft: Draft, problem: Problem) -> dict[tuple[str, str], Decimal]:
+    """(asset, venue) -> units on the venue once the plan has run (quote included)."""
+    units: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    for key, amount in problem.holdings.items():
+        units[key] += amount
+    for trade in draft.trades:
+        venue = trade.market.venue
+        sign = 1 if trade.side is OrderSide.BUY else -1
+        units[(trade.market.asset, venue)] += sign * trade.amount
+        units[(problem.quote, venue)] += trade.cash_flow
+    for transfer in draft.transfers:
+        route = transfer.route
+        units[(route.asset, route.source)] -= transfer.amount
+        units[(route.asset, route.destination)] += transfer.arrival
+    return dict(units)
+
+
+def values_after(draft: Draft, problem: Problem) -> dict[str, Decimal]:
+    """Each asset's value after the plan, in the quote asset."""
+    units = units_after(draft, problem)
+    values: dict[str, Decimal] = {}
+    for asset in problem.assets:
+        on_venues = sum((units.get((asset, v), ZERO) for v in problem.venues), ZERO)
+        values[asset] = on_venues * problem.price(asset) + problem.fixed_value(asset)
+    return values
+
+
+def percents(values: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """Values as percents of their sum, to four places."""
+    total = sum(values.values(), ZERO)
+    if total <= 0:
+        return dict.fromkeys(sorted(values), ZERO)
+    return {a: (values[a] * HUNDRED / total).quantize(WEIGHT_PLACES) for a in sorted(values)}
+
+
+def band_residuals(
+    values: Mapping[str, Decimal], problem: Problem, policy: Policy
+) -> list[Residual]:
+    """Assets whose weight after the plan is outside their drift band."""
+    total = sum(values.values(), ZERO)
+    found: list[Residual] = []
+    if policy.drift_band is None or total <= 0:
+        return found
+    for asset in policy.assets:
+        band = trigger_band(policy, asset)
+        weight = values[asset] / total
+        if band.contains(weight):
+            continue
+        edge = band.lower if weight < band.lower else band.upper
+        price = problem.price(asset)
+        units = abs(weight - edge) * total / price if price > 0 else ZERO
+        shown = format_decimal((weight * HUNDRED).quantize(WEIGHT_PLACES))
+        lower, upper = format_decimal(band.lower * HUNDRED), format_decimal(band.upper * HUNDRED)
+        reason = f"outside band after the plan: {shown}% vs [{lower}, {upper}]%"
+        found.append(Residual(asset, EVERYWHERE, reason, units))
+    return found
+
+
+def untradable_residuals(problem: Problem) -> list[Residual]:
+    """Held assets that no venue of the policy lists against the quote."""
+    found: list[Residual] = []
+    for asset in problem.assets:
+        units = problem.valuation.units.get(asset, ZERO)
+        if units > 0 and not problem.tradable(asset):
+            how = "valued at its reference price" if problem.price(asset) > 0 else "valued at 0"
+            reason = f"no {asset}/{problem.quote} market on any venue ({how})"
+            found.append(Residual(asset, EVERYWHERE, reason, units))
+    return found
+
+
+def venue_residuals(draft: Draft, problem: Problem, policy: Policy) -> list[Residual]:
+    """Cash reserves not kept and forbidden assets still held, per venue."""
+    units = units_after(draft, problem)
+    found: list[Residual] = []
+    for venue in problem.venues:
+        reserve = policy.constraints.cash_reserve.get(venue, ZERO)
+        cash = cash_after(draft, problem, venue)
+        if cash < reserve:
+            found.append(Residual(problem.quote, venue, "cash reserve not kept", reserve - cash))
+        for asset in sorted(policy.constraints.forbidden_assets.get(venue, frozenset())):
+            left = units.get((asset, venue), ZERO)
+            if left > 0:
+                found.append(Residual(asset, venue, "venue must not hold this asset", left))
+    return found
+
+
+def goal_residuals(
+    draft: Draft, problem: Problem, run_type: RunType, amount: Decimal | None
+) -> list[Residual]:
+    """What a liquidation left unsold, or what a withdrawal failed to raise."""
+    found: list[Residual] = []
+    units = units_after(draft, problem)
+    noted = {(r.asset, r.venue) for r in draft.residuals}
+    if run_type is RunType.LIQUIDATE:
+        for (asset, venue), left in sorted(units.items()):
+            movable = problem.tradable(asset) and asset != problem.quote
+            if movable and left > 0 and (asset, venue) not in noted:
+                found.append(Residual(asset, venue, "not liquidated", left))
+    if run_type is RunType.WITHDRAW and amount is not None:
+        cash = sum((cash_after(draft, problem, v) for v in problem.venues), ZERO)
+        if cash < amount:
+            reason = f"raised only {format_decimal(cash)} of {format_decimal(amount)}"
+            found.append(Residual(problem.quote, EVERYWHERE, reason, amount - cash))
+    return found

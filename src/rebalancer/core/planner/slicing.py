@@ -1,0 +1,40 @@
+"""Stage 3, slicing: split an order above ``max_order_notional`` into equal orders on the step.
+
+The slices differ by at most one lot. Their count is the larger of what the model chose and
+what the cap needs, so each slice stays under the cap (the model kept a lot of margin for it).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from decimal import Decimal
+
+from rebalancer.core.planner.draft import Draft, Trade
+
+
+def split_units(units: int, parts: int) -> list[int]:
+    """Split a whole number of lots into ``parts`` near-equal whole parts, larger ones first."""
+    base, extra = divmod(units, parts)
+    return [base + 1 if i < extra else base for i in range(parts)]
+
+
+def slice_trade(trade: Trade, cap: Decimal | None) -> list[Trade]:
+    """The slices of one order (the order itself when no cap applies)."""
+    step = trade.market.rules.amount_step
+    if cap is None or cap <= 0 or step <= 0:
+        return [replace(trade, slices=1)]
+    parts = max(trade.slices, math.ceil(trade.notional / cap))
+    units = int(trade.amount / step)
+    parts = max(1, min(parts, units))
+    return [
+        replace(trade, amount=(step * lots).quantize(step), slices=1)
+        for lots in split_units(units, parts)
+        if lots > 0
+    ]
+
+
+def slice_orders(draft: Draft, cap: Decimal | None) -> Draft:
+    """Split every order whose notional exceeds ``cap``."""
+    trades = [piece for trade in draft.trades for piece in slice_trade(trade, cap)]
+    return replace(draft, trades=tuple(trades))
