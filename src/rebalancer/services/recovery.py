@@ -1,0 +1,181 @@
+"""Start-up and crash recovery, one path: reconcile every venue, settle runs, then trade.
+
+For every venue: fetch balances (the venue must answer), every open order carrying our prefix
+(one the Store does not know is cancelled and reported), and every non-terminal order the Store
+holds for that venue, looked up by client id. An order the venue definitively does not know is
+marked REJECTED (it never arrived); one still open is cancelled (its run is being settled, the
+next run plans afresh) and its final fills recorded. Pending transfers are checked once.
+A venue where any of this fails is reported unreconciled and is not traded.
+
+Then every run in flight is settled: a run waiting for approval keeps waiting; any other ends
+``PARTIALLY_FILLED`` if some of its orders filled, else ``FAILED``, with the reason
+"interrupted". Running recovery twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from rebalancer.core.client_ids import is_ours
+from rebalancer.domain.errors import VenueError
+from rebalancer.domain.orders import OrderStatus
+from rebalancer.domain.records import OrderIntentState, OrderRecord, TransferState
+from rebalancer.domain.runs import RunStatus
+from rebalancer.ports import Clock, Store, VenueGateway
+from rebalancer.services.breaker_keeper import BreakerKeeper
+from rebalancer.services.execution_settings import ExecutionSettings
+from rebalancer.services.order_placement import save_report
+from rebalancer.services.transfers import TransferRunner
+from rebalancer.services.venue_reads import with_retries
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class RecoveryReport:
+    """What recovery found and did."""
+
+    settled_orders: list[str] = field(default_factory=list)  # client ids brought up to date
+    cancelled_orders: list[str] = field(default_factory=list)
+    never_arrived: list[str] = field(default_factory=list)  # intents the venue never saw
+    stray_orders: list[str] = field(default_factory=list)  # ours on the venue, unknown to us
+    settled_runs: dict[str, RunStatus] = field(default_factory=dict)
+    unreconciled: dict[str, str] = field(default_factory=dict)  # venue -> why
+
+    @property
+    def tradable(self) -> bool:
+        """True when every venue was reconciled."""
+        return not self.unreconciled
+
+
+class Recovery:
+    """Brings the Store and the venues into agreement before any trading."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        breaker: BreakerKeeper,
+        settings: ExecutionSettings,
+        gateways: Mapping[str, VenueGateway],
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._breaker = breaker
+        self._settings = settings
+        self._gateways = gateways
+
+    async def run(self) -> RecoveryReport:
+        """Reconcile every venue, then settle every run in flight."""
+        await self._breaker.load()
+        report = RecoveryReport()
+        pending = await self._store.non_terminal_orders()
+        for venue, gateway in sorted(self._gateways.items()):
+            mine = [order for order in pending if order.venue == venue]
+            try:
+                await self._reconcile_venue(gateway, mine, report)
+            except VenueError as error:
+                report.unreconciled[venue] = str(error)
+                log.error(
+                    "recovery: %s cannot be reconciled and will not be traded: %s", venue, error
+                )
+        await self._check_transfers(report)
+        await self._settle_runs(report)
+        return report
+
+    async def _read(self, call: Callable[[], Awaitable[T]]) -> T:
+        orders = self._settings.orders
+        return await with_retries(
+            call, attempts=orders.lookup_attempts, max_wait_s=orders.lookup_max_wait_s
+        )
+
+    async def _reconcile_venue(
+        self, gateway: VenueGateway, pending: list[OrderRecord], report: RecoveryReport
+    ) -> None:
+        await self._read(gateway.fetch_balances)
+        known = {order.client_order_id for order in pending}
+        for order in pending:
+            await self._settle_order(gateway, order, report)
+        for open_order in await self._read(gateway.fetch_open_orders):
+            cid = open_order.client_order_id
+            if cid is None or not is_ours(cid) or cid in known:
+                continue
+            await self._cancel_stray(gateway, open_order.symbol, cid, report)
+
+    async def _cancel_stray(
+        self, gateway: VenueGateway, symbol: str, cid: str, report: RecoveryReport
+    ) -> None:
+        """Cancel an open order of ours the Store does not count as live (never, or terminal)."""
+        log.warning(
+            "recovery: %s has our open order %s the store does not track", gateway.name, cid
+        )
+        await self._read(lambda: gateway.cancel_order(symbol, cid))
+        final = await self._read(lambda: gateway.fetch_order_by_client_id(symbol, cid))
+        if final is not None and await self._store.get_order(cid) is not None:
+            await save_report(self._store, final, self._clock)
+        report.stray_orders.append(cid)
+
+    async def _settle_order(
+        self, gateway: VenueGateway, order: OrderRecord, report: RecoveryReport
+    ) -> None:
+        cid = order.client_order_id
+        found = await self._read(lambda: gateway.fetch_order_by_client_id(order.symbol, cid))
+        if found is None:
+            await self._store.update_order(
+                cid,
+                at=self._clock.now(),
+                state=OrderIntentState.REJECTED,
+                reason="recovery: the venue never received it",
+            )
+            report.never_arrived.append(cid)
+            return
+        if found.status is OrderStatus.OPEN:
+            await self._read(lambda: gateway.cancel_order(order.symbol, cid))
+            report.cancelled_orders.append(cid)
+            found = await self._read(lambda: gateway.fetch_order_by_client_id(order.symbol, cid))
+            if found is None:
+                raise VenueError(gateway.name, f"order {cid} vanished while being cancelled")
+        await save_report(self._store, found, self._clock)
+        report.settled_orders.append(cid)
+
+    async def _check_transfers(self, report: RecoveryReport) -> None:
+        stop = asyncio.Event()  # checking once never waits
+        runner = TransferRunner(self._store, self._clock, self._breaker, self._settings, stop)
+        for transfer in await self._store.pending_transfers():
+            source = self._gateways.get(transfer.source)
+            destination = self._gateways.get(transfer.destination)
+            if source is None or destination is None:
+                continue
+            if (
+                transfer.source in report.unreconciled
+                or transfer.destination in report.unreconciled
+            ):
+                continue
+            if transfer.state is TransferState.PENDING_SUBMIT:
+                # committed but maybe never requested: only a person can tell from the wallet
+                log.error("recovery: transfer %s may or may not have been requested", transfer.id)
+                continue
+            try:
+                await runner.check(transfer, source, destination)
+            except VenueError as error:
+                report.unreconciled[transfer.source] = str(error)
+
+    async def _settle_runs(self, report: RecoveryReport) -> None:
+        for run in await self._store.runs_in_flight():
+            if run.status is RunStatus.AWAITING_APPROVAL:
+                continue
+            orders = await self._store.orders_for_run(run.id)
+            if any(not order.state.is_terminal for order in orders):
+                continue  # on a venue we could not reconcile: settle it next time
+            filled = any(order.filled > 0 for order in orders)
+            status = RunStatus.PARTIALLY_FILLED if filled else RunStatus.FAILED
+            await self._store.set_run_status(
+                run.id, status, "interrupted: settled by recovery", at=self._clock.now()
+            )
+            report.settled_runs[run.id] = status
+            log.warning("recovery: run %s was interrupted; settled as %s", run.id, status)

@@ -1,0 +1,218 @@
+"""Moving an asset between venues: address, withdrawal, then following it to its arrival.
+
+The transfer is committed to the Store before the withdrawal is requested. Its id is a client id
+(``rebalancer.core.client_ids``) of (run, node, round), so it is stable and recognisable. The
+withdrawal's status is followed at the source and the deposit's arrival at the destination
+(matched by transaction id, or by amount after the fee). A transfer that has not arrived by its
+deadline is logged at ERROR and trips the breaker (``TRANSFER_OVERDUE``); it stays pending in the
+Store so recovery keeps following it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from rebalancer.core.breaker import TripReason
+from rebalancer.core.client_ids import make_client_order_id
+from rebalancer.domain.errors import AuthenticationFailed, OrderRejected, VenueError
+from rebalancer.domain.plan import PlannedTransfer
+from rebalancer.domain.records import TransferRecord, TransferState
+from rebalancer.domain.transfers import TransferReport, TransferStatus, WithdrawRequest
+from rebalancer.ports import Clock, Store, VenueGateway
+from rebalancer.services.breaker_keeper import BreakerKeeper
+from rebalancer.services.execution_settings import ExecutionSettings
+from rebalancer.services.venue_reads import with_retries
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class TransferJob:
+    """One planned transfer of one round of a run, with both venues and the route's fee."""
+
+    run_id: str
+    round: int
+    node: PlannedTransfer
+    source: VenueGateway
+    destination: VenueGateway
+    fee: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class TransferResult:
+    """How a transfer node ended: arrived, or why not."""
+
+    node_id: str
+    arrived: bool
+    reason: str | None = None
+
+
+def find_arrival(
+    deposits: list[TransferReport], withdrawal: TransferReport | None, expected: Decimal
+) -> TransferReport | None:
+    """The deposit that is this withdrawal's arrival: same txid, else the expected amount."""
+    done = [d for d in deposits if d.status is TransferStatus.OK]
+    if withdrawal is not None and withdrawal.txid:
+        by_txid = [d for d in done if d.txid == withdrawal.txid]
+        if by_txid:
+            return by_txid[0]
+    since = withdrawal.timestamp_ms if withdrawal and withdrawal.timestamp_ms else 0
+    for deposit in done:
+        if deposit.amount == expected and (deposit.timestamp_ms or 0) >= since:
+            return deposit
+    return None
+
+
+class TransferRunner:
+    """Carries out transfer nodes."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        breaker: BreakerKeeper,
+        settings: ExecutionSettings,
+        stop: asyncio.Event,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._breaker = breaker
+        self._settings = settings
+        self._stop = stop
+
+    async def run(self, job: TransferJob) -> TransferResult:
+        """Withdraw and follow to arrival; never raises for venue problems."""
+        if not self._breaker.allows(None):
+            return TransferResult(job.node.id, False, f"circuit breaker is {self._breaker.state}")
+        record = await self._start(job)
+        if record.state is TransferState.FAILED:
+            return TransferResult(job.node.id, False, record.reason)
+        return await self.follow(record, job.source, job.destination)
+
+    async def _start(self, job: TransferJob) -> TransferRecord:
+        node = job.node
+        now = self._clock.now()
+        record = await self._store.record_transfer(
+            TransferRecord(
+                id=make_client_order_id(job.run_id, node.id, job.round),
+                run_id=job.run_id,
+                node_id=node.id,
+                asset=node.asset,
+                network=node.network,
+                source=node.source,
+                destination=node.destination,
+                amount=node.amount,
+                state=TransferState.PENDING_SUBMIT,
+                created_at=now,
+                updated_at=now,
+                fee=job.fee,
+                deadline=now + timedelta(seconds=self._settings.transfers.arrival_timeout_s),
+            )
+        )
+        reads = self._settings.orders
+        try:
+            address = await with_retries(
+                lambda: job.destination.fetch_deposit_address(node.asset, node.network),
+                attempts=reads.lookup_attempts,
+                max_wait_s=reads.lookup_max_wait_s,
+            )
+            report = await job.source.withdraw(
+                WithdrawRequest(
+                    node.asset, node.network, node.amount, address.address, address.tag, record.id
+                )
+            )
+        except (OrderRejected, AuthenticationFailed, VenueError) as error:
+            # An unanswered withdrawal is not retried: it fails here and a person looks.
+            await self._breaker.failure(f"transfer {record.id}: {error}")
+            log.error("transfer %s failed to start: %s", record.id, error)
+            return await self._store.update_transfer(
+                record.id, at=self._clock.now(), state=TransferState.FAILED, reason=str(error)
+            )
+        fee = report.fee if report.fee is not None else job.fee
+        return await self._store.update_transfer(
+            record.id,
+            at=self._clock.now(),
+            state=TransferState.SUBMITTED,
+            withdrawal_id=report.id,
+            fee=fee,
+        )
+
+    async def follow(
+        self, record: TransferRecord, source: VenueGateway, destination: VenueGateway
+    ) -> TransferResult:
+        """Follow a submitted transfer until it arrives, fails, or passes its deadline."""
+        while True:
+            record = await self.check(record, source, destination)
+            if record.state is TransferState.ARRIVED:
+                return TransferResult(record.node_id, True)
+            if record.state is TransferState.FAILED:
+                return TransferResult(record.node_id, False, record.reason)
+            if record.deadline is not None and self._clock.now() >= record.deadline:
+                return await self._overdue(record)
+            if self._stop.is_set():
+                return TransferResult(record.node_id, False, "stopped while in transit")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self._settings.transfers.poll_interval_s)
+
+    async def check(
+        self, record: TransferRecord, source: VenueGateway, destination: VenueGateway
+    ) -> TransferRecord:
+        """Look once at the withdrawal and the deposit; store what changed."""
+        reads = self._settings.orders
+        withdrawals = await with_retries(
+            lambda: source.fetch_withdrawals(record.asset),
+            attempts=reads.lookup_attempts,
+            max_wait_s=reads.lookup_max_wait_s,
+        )
+        withdrawal = next((w for w in withdrawals if w.id == record.withdrawal_id), None)
+        if withdrawal is not None and withdrawal.status in (
+            TransferStatus.FAILED,
+            TransferStatus.CANCELED,
+        ):
+            log.error("transfer %s: withdrawal %s", record.id, withdrawal.status)
+            await self._breaker.failure(f"transfer {record.id} withdrawal {withdrawal.status}")
+            return await self._store.update_transfer(
+                record.id,
+                at=self._clock.now(),
+                state=TransferState.FAILED,
+                reason=f"withdrawal {withdrawal.status}",
+            )
+        deposits = await with_retries(
+            lambda: destination.fetch_deposits(record.asset),
+            attempts=reads.lookup_attempts,
+            max_wait_s=reads.lookup_max_wait_s,
+        )
+        arrival = find_arrival(list(deposits), withdrawal, record.amount - (record.fee or 0))
+        if arrival is not None:
+            log.info("transfer %s arrived at %s", record.id, record.destination)
+            return await self._store.update_transfer(
+                record.id,
+                at=self._clock.now(),
+                state=TransferState.ARRIVED,
+                deposit_id=arrival.id,
+                arrived_at=self._clock.now(),
+            )
+        if (
+            withdrawal is not None
+            and withdrawal.status is TransferStatus.OK
+            and record.state is not TransferState.CONFIRMED
+        ):
+            return await self._store.update_transfer(
+                record.id, at=self._clock.now(), state=TransferState.CONFIRMED
+            )
+        return record
+
+    async def _overdue(self, record: TransferRecord) -> TransferResult:
+        detail = (
+            f"transfer {record.id} of {record.amount} {record.asset} "
+            f"{record.source}->{record.destination} has not arrived by {record.deadline}"
+        )
+        log.error("%s", detail)
+        await self._store.update_transfer(record.id, at=self._clock.now(), reason="overdue")
+        await self._breaker.trip(TripReason.TRANSFER_OVERDUE, detail)
+        return TransferResult(record.node_id, False, "overdue")
