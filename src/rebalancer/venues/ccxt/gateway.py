@@ -82,6 +82,11 @@ class CcxtGateway:
         """ccxt's id of the exchange ("binance", "okx")."""
         return str(self._exchange.id)
 
+    @property
+    def exchange(self) -> Any:
+        """The underlying ccxt instance (for diagnostics and transport-level tests)."""
+        return self._exchange
+
     async def __aenter__(self) -> CcxtGateway:
         return self
 
@@ -337,6 +342,8 @@ class CcxtGateway:
     async def withdraw(self, request: WithdrawRequest) -> TransferReport:
         """Start a withdrawal, once. Venues answer with an id only: poll ``fetch_withdrawals``."""
         params: dict[str, str] = {"network": request.network}
+        if request.tag:
+            params["tag"] = request.tag
         id_param = WITHDRAW_CLIENT_ID_PARAM.get(self.exchange_id)
         if request.client_id and id_param:
             params[id_param] = request.client_id
@@ -346,7 +353,6 @@ class CcxtGateway:
                 request.asset,
                 format_decimal(request.amount),
                 request.address,
-                request.tag,
                 params,
             )
             if not answer.get("id"):
