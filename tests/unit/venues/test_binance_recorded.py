@@ -8,13 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from tests.unit.venues.replay import Replay, binance_gateway, load
 
 from rebalancer.domain.errors import RetryableVenueError
 from rebalancer.domain.market import OrderSide
 from rebalancer.domain.orders import OrderStatus, OrderType, SubmitOrder, TimeInForce
 from rebalancer.domain.transfers import TransferStatus, WithdrawRequest
 from rebalancer.venues.ccxt.gateway import CcxtGateway
-from tests.unit.venues.replay import Replay, binance_gateway, load
 
 
 def replies(**overrides: Any) -> dict[str, Any]:
