@@ -26,6 +26,23 @@ SECRET_KEYS = frozenset(
     | {"database_url", "webhook_url", "bot_token"}
 )
 _SKIPPED_LOCATION_PARTS = frozenset({"[key]"})
+# pydantic's type errors, in the words of a TOML file
+_EXPECTED = {
+    "dict_type": "expected a table",
+    "model_type": "expected a table",
+    "model_attributes_type": "expected a table",
+    "list_type": "expected a list",
+    "tuple_type": "expected a list",
+    "string_type": "expected a string",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "path_type": "expected a path (a string)",
+}
 
 Location = tuple[str | int, ...]
 
@@ -65,7 +82,10 @@ def _message(detail: ErrorDetails, location: Location, root: type[BaseModel]) ->
         return "is required"
     if kind == "extra_forbidden":
         return _unknown_key(location, root)
-    text = detail["msg"].removeprefix("Value error, ")
+    if kind == "too_short":
+        least = detail.get("ctx", {}).get("min_length", 1)
+        return f"needs at least {least} {'entry' if least == 1 else 'entries'}"
+    text = _EXPECTED.get(kind) or detail["msg"].removeprefix("Value error, ")
     text = text.replace("Input should be ", "expected ", 1)
     shown = _shown(detail.get("input"))
     if shown is not None and ", got " not in text and not is_secret_location(location):

@@ -17,7 +17,8 @@ def config_schema() -> dict[str, Any]:
     schema["$schema"] = SCHEMA_DIALECT
     schema["title"] = "rebalancer config"
     schema["description"] = "The rebalancer config file (TOML). Reference: docs/config.md."
-    return _with_standard_bounds(schema)
+    standard: dict[str, Any] = _with_standard_bounds(schema)
+    return standard
 
 
 def _with_standard_bounds(node: Any) -> Any:
