@@ -6,8 +6,9 @@ residuals and ``depends_on`` keep the planner's order, which is itself determini
 plan always gives the same bytes.
 
 ``parse_plan`` reads the form back (a stored plan, or one a person edited) and raises
-``PlanFormatError`` naming the JSON path of the first fault. A plan read back equals the plan
-that was written except for the weights, which carry only the two decimals that were shown.
+``PlanFormatError`` naming the JSON path of the first fault, including node ids that repeat and
+dependencies on nodes the plan does not have. A plan read back equals the plan that was
+written except for the weights, which carry only the two decimals that were shown.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def parse_plan(source: str | bytes | Mapping[str, Any]) -> Plan:
     run_type_text = reader.text(reader.member(doc, "run_type", ""), "run_type")
     if run_type_text not in {kind.value for kind in RunType}:
         reader.fail("run_type", f"expected one of {', '.join(RunType)}, got {run_type_text!r}")
-    return Plan(
+    plan = Plan(
         portfolio=reader.text(reader.member(doc, "portfolio", ""), "portfolio"),
         run_type=RunType(run_type_text),
         orders=tuple(
@@ -103,6 +104,25 @@ def parse_plan(source: str | bytes | Mapping[str, Any]) -> Plan:
         ),
         version=version,
     )
+    _check_graph(reader, plan)
+    return plan
+
+
+def _check_graph(reader: JsonReader, plan: Plan) -> None:
+    """Node ids are unique and every dependency names another node of the plan."""
+    nodes: list[tuple[str, int, PlannedOrder | PlannedTransfer]]
+    nodes = [("orders", index, node) for index, node in enumerate(plan.orders)]
+    nodes += [("transfers", index, node) for index, node in enumerate(plan.transfers)]
+    seen: set[str] = set()
+    for kind, index, node in nodes:
+        if node.id in seen:
+            reader.fail(child(child(kind, index), "id"), f"duplicate node id {node.id!r}")
+        seen.add(node.id)
+    for kind, index, node in nodes:
+        where = child(child(kind, index), "depends_on")
+        for position, dependency in enumerate(node.depends_on):
+            if dependency not in seen or dependency == node.id:
+                reader.fail(child(where, position), f"no other node {dependency!r} in this plan")
 
 
 def _order_doc(order: PlannedOrder) -> dict[str, Any]:

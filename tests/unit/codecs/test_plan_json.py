@@ -120,6 +120,17 @@ def _fields(plan: Plan) -> dict[str, object]:
         (lambda d: d["weights_after"].update(BTC=41), "weights_after.BTC", "JSON number"),
         (lambda d: d.update(estimated_cost="-1"), "estimated_cost", "at least 0"),
         (lambda d: d["residuals"][0].pop("reason"), "residuals[0].reason", "missing"),
+        (lambda d: d["transfers"][0].update(id="o1"), "transfers[0].id", "duplicate node id"),
+        (
+            lambda d: d["transfers"][0].update(depends_on=["o1", "o9"]),
+            "transfers[0].depends_on[1]",
+            "no other node 'o9'",
+        ),
+        (
+            lambda d: d["orders"][0].update(depends_on=["o1"]),
+            "orders[0].depends_on[0]",
+            "no other node 'o1'",
+        ),
     ],
 )
 def test_malformed_plan_names_the_field(mutate: object, field: str, message: str) -> None:

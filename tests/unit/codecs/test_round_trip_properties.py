@@ -72,47 +72,38 @@ def test_snapshot_round_trips_through_json(snapshot: Snapshot) -> None:
     assert dump_snapshot(again) == text
 
 
-ids = st.text(alphabet="abcdefghijklmnop0123456789", min_size=1, max_size=6)
-
-
 @st.composite
 def plans(draw: st.DrawFn) -> Plan:
-    orders = draw(
-        st.lists(
-            st.builds(
-                PlannedOrder,
-                ids,
-                venue_names,
-                st.just("BTC/USDT"),
-                st.sampled_from(list(OrderSide)),
-                positive,
-                positive,
-                st.lists(ids, max_size=3).map(tuple),
-            ),
-            max_size=4,
+    # Nodes are o1.., t1..; each may depend on any node drawn before it, as the planner's DAG does.
+    earlier: list[str] = []
+
+    def dependencies() -> tuple[str, ...]:
+        return tuple(draw(st.lists(st.sampled_from(earlier), unique=True))) if earlier else ()
+
+    orders = []
+    for index in range(draw(st.integers(0, 4))):
+        side, amount, price = draw(st.sampled_from(list(OrderSide))), draw(positive), draw(positive)
+        venue = draw(venue_names)
+        orders.append(
+            PlannedOrder(f"o{index + 1}", venue, "BTC/USDT", side, amount, price, dependencies())
         )
-    )
-    transfers = draw(
-        st.lists(
-            st.builds(
-                PlannedTransfer,
-                ids,
-                assets,
-                st.just("TRC20"),
-                venue_names,
-                venue_names,
-                positive,
-                st.lists(ids, max_size=3).map(tuple),
-            ),
-            max_size=2,
+        earlier.append(orders[-1].id)
+    transfers = []
+    for index in range(draw(st.integers(0, 2))):
+        source, destination = draw(venue_names), draw(venue_names)
+        asset, amount = draw(assets), draw(positive)
+        transfers.append(
+            PlannedTransfer(
+                f"t{index + 1}", asset, "TRC20", source, destination, amount, dependencies()
+            )
         )
-    )
+        earlier.append(transfers[-1].id)
     weights = st.dictionaries(assets, st.decimals(min_value=0, max_value=100, places=6), max_size=5)
     residuals = st.lists(
         st.builds(Residual, assets, venue_names, st.text(max_size=20), amounts), max_size=3
     )
     return Plan(
-        portfolio=draw(ids),
+        portfolio=draw(st.sampled_from(["core", "alt"])),
         run_type=draw(st.sampled_from(list(RunType))),
         orders=tuple(orders),
         transfers=tuple(transfers),
