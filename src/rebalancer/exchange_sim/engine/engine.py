@@ -53,7 +53,7 @@ class Engine:
         self._listeners: list[Listener] = []
         self._path: PricePath | None = None
         self._path_started_s = 0.0
-        self._pinned: set[tuple[str, str]] = set()
+        self.pinned: set[tuple[str, str]] = set()
         self._transfer_seq = 0
 
     # -- set-up -------------------------------------------------------------------------------
@@ -117,13 +117,13 @@ class Engine:
     def set_price(self, venue: str, symbol: str, mid: Decimal) -> None:
         """Pin a market's mid on one venue: the path stops driving it until ``unpin``."""
         self.venue(venue).market(symbol)
-        self._pinned.add((venue, symbol))
+        self.pinned.add((venue, symbol))
         self.venues[venue].set_mid(symbol, mid)
         self._emit(PricesMoved(venue, (symbol,), self.now_ms()))
 
     def unpin(self, venue: str, symbol: str) -> None:
         """Let the price path drive this market again from the next ``advance``."""
-        self._pinned.discard((venue, symbol))
+        self.pinned.discard((venue, symbol))
 
     def advance(self) -> None:
         """Bring prices to the clock's time and complete withdrawals that are due."""
@@ -132,7 +132,7 @@ class Engine:
             for name, venue in self.venues.items():
                 moved = []
                 for symbol, mid in prices.items():
-                    if symbol in venue.markets and (name, symbol) not in self._pinned:
+                    if symbol in venue.markets and (name, symbol) not in self.pinned:
                         venue.set_mid(symbol, mid)
                         moved.append(symbol)
                 if moved:
