@@ -86,7 +86,7 @@ def reference_optimum(
     problem = build_problem(snapshot, policy)
     goal = goal_for(problem, policy, run_type, amount, lots=settings.lot_margins)
     model = build_model(problem, goal, policy.constraints, lot_margins=settings.lot_margins)
-    solution = solve_model(model, settings)
+    solution = solve_model(model, settings, policy.constraints.max_trades_per_run)
     cost = 0.0
     for order in model.orders:
         rate = order.market.buy_cost() if order.side == "buy" else order.market.sell_cost()

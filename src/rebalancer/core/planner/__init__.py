@@ -62,7 +62,7 @@ def draft_plan(
     """Run the pipeline up to the finished (rounded, repaired) trades and transfers."""
     goal = goal_for(problem, policy, run_type, amount, lots=settings.lot_margins)
     model = build_model(problem, goal, policy.constraints, lot_margins=settings.lot_margins)
-    solution = solve_model(model, settings)
+    solution = solve_model(model, settings, policy.constraints.max_trades_per_run)
     ideal = ideal_trades(model, solution, problem)
     constraints = policy.constraints
     draft = round_lots(ideal, problem, liquidate=run_type is RunType.LIQUIDATE)

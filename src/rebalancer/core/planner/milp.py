@@ -2,7 +2,9 @@
 
 The model is collected row by row in plain lists and handed to HiGHS in one call, which is
 much faster than adding rows through the solver's API one at a time. HiGHS prints nothing
-(``output_flag`` off), stops at ``time_limit_s`` and accepts a relative MIP gap.
+(``output_flag`` off), stops at ``time_limit_s`` and accepts a relative MIP gap. A solve that
+hits the time limit returns its best incumbent, which can depend on machine load: the limit is
+a safety net set well above the measured solve times, not the normal way out.
 """
 
 from __future__ import annotations
@@ -66,8 +68,11 @@ class LinearModel:
         """How many variables the model has."""
         return len(self.cost)
 
-    def solve(self, *, time_limit_s: float, mip_rel_gap: float) -> Solution:
-        """Minimise with HiGHS; the best solution found within the time limit is returned."""
+    def solve(self, *, time_limit_s: float, mip_rel_gap: float, relax: bool = False) -> Solution:
+        """Minimise with HiGHS; the best solution found within the time limit is returned.
+
+        ``relax`` solves the LP relaxation (integrality dropped).
+        """
         import highspy  # imported here: only planning pays for loading the solver
         import numpy as np
 
@@ -75,7 +80,9 @@ class LinearModel:
         highs.setOptionValue("output_flag", False)
         highs.setOptionValue("time_limit", float(time_limit_s))
         highs.setOptionValue("mip_rel_gap", float(mip_rel_gap))
-        highs.setOptionValue("threads", 1)
+        # Presolve's probing costs more than it saves on these small models (measured: the
+        # 21-asset, 5-venue median drops from 1.4 s to 0.11 s with the same optima).
+        highs.setOptionValue("presolve", "off")
         lp = highspy.HighsLp()
         lp.num_col_ = self.num_vars
         lp.num_row_ = len(self.row_lower)
@@ -88,7 +95,8 @@ class LinearModel:
         lp.a_matrix_.start_ = np.array(self.row_start, dtype=np.int32)
         lp.a_matrix_.index_ = np.array(self.row_index, dtype=np.int32)
         lp.a_matrix_.value_ = np.array(self.row_value, dtype=np.float64)
-        if any(self.integer):
+        mixed = any(self.integer) and not relax
+        if mixed:
             kinds = highspy.HighsVarType
             lp.integrality_ = [kinds.kInteger if i else kinds.kContinuous for i in self.integer]
         highs.passModel(lp)
@@ -96,5 +104,5 @@ class LinearModel:
         status = highs.modelStatusToString(highs.getModelStatus())
         info = highs.getInfo()
         values = tuple(highs.getSolution().col_value)
-        gap = float(info.mip_gap) if any(self.integer) else 0.0
+        gap = float(info.mip_gap) if mixed else 0.0
         return Solution(values, float(info.objective_function_value), status, gap)

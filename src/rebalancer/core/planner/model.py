@@ -43,6 +43,8 @@ class OrderVars:
     side: str  # "buy" | "sell"
     amount: int
     count: int
+    floor: float  # smallest active order, reference USD
+    piece: float  # largest single order, reference USD
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,18 +185,18 @@ class ModelBuilder:
         floor = self.minimum_usd(market, side)
         if reach < floor:
             return
-        amount = self.lp.add_var(cost, reach)
         piece = self.slice_usd(market, side)
-        if piece is None:
-            count = self.lp.add_var(0.0, 1.0, integer=True)
-            self.lp.add_row({amount: 1.0, count: -reach}, upper=0.0)
-        elif piece < floor:
+        if piece is not None and piece < floor:
             return
+        amount = self.lp.add_var(cost, reach)
+        if piece is None:
+            piece = reach
+            count = self.lp.add_var(0.0, 1.0, integer=True)
         else:
             count = self.lp.add_var(0.0, float(math.ceil(reach / piece)), integer=True)
-            self.lp.add_row({amount: 1.0, count: -piece}, upper=0.0)
+        self.lp.add_row({amount: 1.0, count: -piece}, upper=0.0)
         self.lp.add_row({amount: 1.0, count: -floor}, lower=0.0)
-        self.orders.append(OrderVars(market, side, amount, count))
+        self.orders.append(OrderVars(market, side, amount, count, floor, piece))
         key = (market.asset, market.venue)
         if side == "buy":
             add(self.position[key], amount, 1.0)
@@ -395,10 +397,49 @@ def build_model(
     return ModelBuilder(problem, goal, constraints, lot_margins=lot_margins).build()
 
 
-def solve_model(model: PlanModel, settings: Settings) -> Solution:
-    """Solve with HiGHS; an empty model (nothing to trade) solves to all zeros."""
+def rounded_relaxation(model: PlanModel, relaxed: Solution, limit: int | None) -> Solution | None:
+    """The LP relaxation's answer made integral, if that keeps it feasible and as cheap.
+
+    Order counts cost nothing, so when every LP order is zero or at least its minimum and no
+    route is used, counting the orders (rounding up) gives a MIP-feasible point with the LP's
+    objective: it is optimal and the MIP need not run. Otherwise ``None``.
+    """
+    values = list(relaxed.values)
+    tol = 1e-7
+    for route in model.routes:
+        if values[route.amount] > tol:
+            return None
+        values[route.amount] = values[route.used] = 0.0
+    orders = 0
+    for order in model.orders:
+        amount = values[order.amount]
+        if amount <= tol:
+            values[order.amount] = values[order.count] = 0.0
+            continue
+        count = max(1, math.ceil(amount / order.piece - 1e-9))
+        if amount < order.floor * count * (1 - 1e-9) - tol:
+            return None
+        values[order.count] = float(count)
+        orders += count
+    if limit is not None and orders > limit:
+        return None
+    return Solution(tuple(values), relaxed.objective, relaxed.status, 0.0)
+
+
+def solve_model(model: PlanModel, settings: Settings, max_trades: int | None = None) -> Solution:
+    """Solve with HiGHS; an empty model (nothing to trade) solves to all zeros.
+
+    The LP relaxation is tried first: when it is already integral after counting orders (the
+    common single-venue case) it is the optimum and the MIP is skipped.
+    """
     if not model.orders and not model.routes:
         return Solution(tuple(0.0 for _ in range(model.lp.num_vars)), 0.0, "Optimal", 0.0)
+    if not model.routes:
+        relaxed = model.lp.solve(time_limit_s=settings.time_limit_s, mip_rel_gap=0.0, relax=True)
+        if relaxed.status == "Optimal" and len(relaxed.values) == model.lp.num_vars:
+            rounded = rounded_relaxation(model, relaxed, max_trades)
+            if rounded is not None:
+                return rounded
     solution = model.lp.solve(time_limit_s=settings.time_limit_s, mip_rel_gap=settings.mip_rel_gap)
     if len(solution.values) != model.lp.num_vars:  # no incumbent: doing nothing is feasible
         return Solution(tuple(0.0 for _ in range(model.lp.num_vars)), 0.0, solution.status, 1.0)
