@@ -18,3 +18,19 @@ async def eventually(
         if done(result):
             return result
     raise AssertionError(f"condition not reached after {attempts} updates")
+
+
+async def settled(
+    read: Callable[[], T | None], watch: Callable[[], Awaitable[object]], *, attempts: int = 20
+) -> T:
+    """Return ``read()`` once it has a value, awaiting one more ``watch`` update each time.
+
+    ccxt resolves a watch only on messages that arrive after the call, so the cache is checked
+    first; no message can be handled between the check and the next watch call.
+    """
+    for _ in range(attempts):
+        value = read()
+        if value is not None:
+            return value
+        await asyncio.wait_for(watch(), timeout=5)
+    raise AssertionError(f"no value after {attempts} updates")

@@ -61,7 +61,7 @@ class InitialPush:
 Outbound = Json | str | Event | InitialPush
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Session:
     """A connected websocket client (public or private endpoint)."""
 
