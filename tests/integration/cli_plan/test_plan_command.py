@@ -234,3 +234,9 @@ def test_plan_imports_no_exchange_or_database_library() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "0 []"
+
+
+def test_printed_plan_reads_back_as_the_same_plan(json_output: str) -> None:
+    from rebalancer.codecs.plan_json import dump_plan, parse_plan
+
+    assert dump_plan(parse_plan(json_output)) == json_output
