@@ -39,6 +39,16 @@ exchange = "binance"
 exchange = "okx"
 """
 
+BAND_TABLE = """[portfolios.core.drift_band]
+type = "absolute"
+percent = "5"
+per_asset = { SOL = "8" }
+"""
+CALENDAR_TABLE = """[portfolios.core.calendar]
+every = "monthly"
+day = "1"
+"""
+
 WriteConfig = Callable[..., Path]
 Load = Callable[..., AppConfig]
 Problems = Callable[..., list[str]]

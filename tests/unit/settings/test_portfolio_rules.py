@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from tests.unit.settings.conftest import Load, Problems
+from tests.unit.settings.conftest import BAND_TABLE, CALENDAR_TABLE, Load, Problems
 
 
 def test_minimal_contract_config_loads_with_every_default(load: Load) -> None:
@@ -170,12 +170,7 @@ def test_relative_band_with_a_zero_target_is_refused(problems: Problems) -> None
 
 
 def test_portfolio_without_band_or_calendar_loads(load: Load) -> None:
-    text_band = (
-        '[portfolios.core.drift_band]\ntype = "absolute"\npercent = "5"\n'
-        'per_asset = { SOL = "8" }\n'
-    )
-    text_calendar = '[portfolios.core.calendar]\nevery = "monthly"\nday = "1"\n'
-    config = load({text_band: "", text_calendar: ""})
+    config = load({BAND_TABLE: "", CALENDAR_TABLE: ""})
     policy = config.policy("core")
     assert policy.drift_band is None
     assert policy.calendar is None
