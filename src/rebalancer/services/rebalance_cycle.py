@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from rebalancer.core.drift import drift_of_snapshot
 from rebalancer.core.reconcile import run_status
 from rebalancer.domain.breaker import BreakerState
 from rebalancer.domain.money import ZERO
@@ -41,6 +42,16 @@ class CycleDeps:
     planner: Planner
     snapshot_json: Callable[[Snapshot], str]
     plan_json: Callable[[Plan], str]
+
+
+def inside_bands(snapshot: Snapshot, policy: Policy, run_type: RunType) -> bool:
+    """True when a full run's portfolio is back inside every band (nothing left to chase).
+
+    Other run types, and portfolios without bands, go on until their plan is empty.
+    """
+    if run_type is not RunType.FULL or policy.drift_band is None:
+        return False
+    return not drift_of_snapshot(snapshot, policy).any_breached
 
 
 def plan_notional(plan: Plan) -> Decimal:
@@ -106,7 +117,7 @@ class RebalanceCycle:
         max_rounds = self._executor.settings.max_rounds
         for round_no in range(run.rounds + 1, run.rounds + max_rounds + 1):
             if plan.is_empty:
-                reason = "inside the bands" if round_no > run.rounds + 1 else "nothing to do"
+                reason = "nothing left to plan" if round_no > run.rounds + 1 else "nothing to do"
                 break
             report = await self._round(
                 run=run,
@@ -128,6 +139,9 @@ class RebalanceCycle:
                 reason = f"circuit breaker {self._executor.breaker.state}"
                 break
             snapshot = await self._deps.take_snapshot()
+            if inside_bands(snapshot, policy, run.run_type):
+                reason = "inside the bands"
+                break
             plan = self._deps.planner(snapshot, policy, run.run_type, run.amount)
         else:
             if not plan.is_empty:

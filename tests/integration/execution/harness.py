@@ -101,12 +101,14 @@ class World:
 def fast_settings(**orders: object) -> ExecutionSettings:
     return ExecutionSettings(
         orders=OrderSettings(
-            poll_interval_s=0.01,
-            limit_timeout_s=0.1,
-            ambiguous_grace_s=0.0,
-            lookup_attempts=4,
-            lookup_max_wait_s=0.01,
-            **orders,  # type: ignore[arg-type]
+            **{  # type: ignore[arg-type]
+                "poll_interval_s": 0.01,
+                "limit_timeout_s": 0.1,
+                "ambiguous_grace_s": 0.0,
+                "lookup_attempts": 4,
+                "lookup_max_wait_s": 0.01,
+                **orders,
+            }
         ),
         transfers=TransferSettings(arrival_timeout_s=5.0, poll_interval_s=0.01),
     )

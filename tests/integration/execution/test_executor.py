@@ -46,7 +46,7 @@ async def test_ambiguous_create_is_settled_by_client_id_without_a_duplicate(worl
     world.fund("binance", "BTC", "1")
     world.gateways["binance"].faults.accept_then_ambiguous = 1
 
-    run_id, report = await world.execute(plan_of(order("o1", "binance", OrderSide.SELL, "0.1")))
+    _run_id, report = await world.execute(plan_of(order("o1", "binance", OrderSide.SELL, "0.1")))
 
     assert report.orders["o1"].complete
     placed = world.engine.order_log("binance")
@@ -133,7 +133,9 @@ async def test_order_above_max_notional_is_sent_in_slices(tmp_path: Path) -> Non
     world = await make_world(tmp_path, make_engine(), capped)
     try:
         world.fund("binance", "BTC", "1")
-        run_id, report = await world.execute(plan_of(order("o1", "binance", OrderSide.SELL, "0.1")))
+        _run_id, report = await world.execute(
+            plan_of(order("o1", "binance", OrderSide.SELL, "0.1"))
+        )
         assert report.orders["o1"].complete
         sizes = [o.amount for o in world.engine.order_log()]
         assert sum(sizes) == Decimal("0.1")
@@ -180,7 +182,7 @@ async def test_withdrawal_that_never_arrives_trips_the_breaker(
             order("o1", "okx", OrderSide.BUY, "0.01", "t1"),
         )
         with caplog.at_level(logging.ERROR):
-            run_id, report = await world.execute(plan)
+            _run_id, report = await world.execute(plan)
         assert not report.transfers["t1"].arrived
         assert report.skipped == ("o1",)
         assert world.breaker.state is BreakerState.HALTED
@@ -210,7 +212,7 @@ async def test_halted_breaker_places_nothing(world: World) -> None:
 
 async def test_unreconciled_venue_is_not_traded(world: World) -> None:
     world.fund("binance", "BTC", "1")
-    run_id, report = await world.execute(
+    _run_id, report = await world.execute(
         plan_of(order("o1", "binance", OrderSide.SELL, "0.1")),
         unreconciled=frozenset({"binance"}),
     )

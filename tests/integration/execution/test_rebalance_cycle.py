@@ -1,0 +1,128 @@
+"""Whole runs: snapshot from the venues, the real planner, execution, rounds, final status."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from rebalancer.codecs.plan_json import dump_plan
+from rebalancer.codecs.snapshot_json import dump_snapshot
+from rebalancer.core.planner import plan_rebalance
+from rebalancer.domain.plan import Plan, RunType
+from rebalancer.domain.policy import BandType, DriftBand, Policy, RebalanceTo
+from rebalancer.domain.runs import RunStatus, Trigger
+from rebalancer.domain.snapshot import ListedMarket, Snapshot, VenueSnapshot
+from rebalancer.services.rebalance_cycle import CycleDeps, RebalanceCycle
+
+from .harness import World, fast_settings, make_engine, make_world
+
+POLICY = Policy(
+    name="core",
+    quote="USDT",
+    venues=("binance",),
+    weights={"BTC": Decimal(50), "USDT": Decimal(50)},
+    rebalance_to=RebalanceTo.TARGET,
+    drift_band=DriftBand(BandType.ABSOLUTE, Decimal(5)),
+)
+
+
+def deps_for(world: World, venues: tuple[str, ...] = ("binance",)) -> CycleDeps:
+    async def take_snapshot() -> Snapshot:
+        states = {}
+        for name in venues:
+            gateway = world.gateways[name]
+            markets = await gateway.load_markets()
+            for symbol in markets:  # makers refill the book between rounds
+                mid = world.engine.venue(name).books[symbol].mid
+                world.engine.set_price(name, symbol, mid)
+            quotes = await gateway.fetch_quotes(sorted(markets))
+            balances = await gateway.fetch_balances()
+            states[name] = VenueSnapshot(
+                balances={a: b.free for a, b in balances.items()},
+                markets={s: ListedMarket(markets[s], quotes[s]) for s in sorted(markets)},
+            )
+        return Snapshot(taken_at=datetime.now(UTC), venues=states)
+
+    def planner(
+        snapshot: Snapshot, policy: Policy, run_type: RunType, amount: Decimal | None
+    ) -> Plan:
+        return plan_rebalance(snapshot, policy, run_type, amount)
+
+    return CycleDeps(take_snapshot, planner, dump_snapshot, dump_plan)
+
+
+async def test_drifted_portfolio_is_rebalanced_and_the_run_ends_filled(world: World) -> None:
+    world.fund("binance", "BTC", "0.5")  # 30,000 USDT of BTC
+    world.fund("binance", "USDT", "10000")  # 75 % BTC against a 50 % target
+    cycle = RebalanceCycle(
+        world.store, world.clock, world.executor(), world.gateways, deps_for(world)
+    )
+
+    run = await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT)
+
+    assert run.status is RunStatus.FILLED
+    btc_value = world.balance("binance", "BTC") * 60000
+    total = btc_value + world.balance("binance", "USDT")
+    assert abs(btc_value / total * 100 - 50) < 5  # back inside the band
+    rounds = await world.store.rounds_for_run(run.id)
+    assert len(rounds) == 1
+    events = [e for e in await world.store.events(run.id) if e.kind == "UPDATED"]
+    assert [e.payload["round"] for e in events] == [1]
+    assert all(o.state.is_terminal for o in await world.store.orders_for_run(run.id))
+
+
+async def test_portfolio_inside_its_bands_ends_at_once_with_nothing_sent(world: World) -> None:
+    world.fund("binance", "BTC", "0.5")
+    world.fund("binance", "USDT", "30000")
+    cycle = RebalanceCycle(
+        world.store, world.clock, world.executor(), world.gateways, deps_for(world)
+    )
+
+    run = await cycle.start(POLICY, RunType.FULL, Trigger.MANUAL)
+
+    assert run.status is RunStatus.FILLED
+    assert run.reason == "nothing to do"
+    assert world.engine.order_log() == []
+
+
+async def test_plan_above_the_approval_notional_waits_for_a_person(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    settings = replace(fast_settings(), approval_above_notional=Decimal(1000))
+    world = await make_world(tmp_path, make_engine(), settings)
+    try:
+        world.fund("binance", "BTC", "0.5")
+        world.fund("binance", "USDT", "10000")
+        cycle = RebalanceCycle(
+            world.store, world.clock, world.executor(), world.gateways, deps_for(world)
+        )
+        run = await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT)
+        assert run.status is RunStatus.AWAITING_APPROVAL
+        assert world.engine.order_log() == []
+        assert len(await world.store.rounds_for_run(run.id)) == 1
+    finally:
+        await world.store.close()
+
+
+async def test_residual_left_after_max_rounds_ends_partially_filled(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from rebalancer.exchange_sim.engine import BookShape
+
+    shallow = make_engine(BookShape(levels=1, level_notional=Decimal(2000)))
+    world = await make_world(tmp_path, shallow, replace(fast_settings(), max_rounds=2))
+    try:
+        world.fund("binance", "BTC", "0.5")
+        world.fund("binance", "USDT", "10000")
+        cycle = RebalanceCycle(
+            world.store, world.clock, world.executor(), world.gateways, deps_for(world)
+        )
+        run = await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT)
+        assert run.status is RunStatus.PARTIALLY_FILLED
+        assert run.reason is not None
+        assert "residual" in run.reason
+        events = [e for e in await world.store.events(run.id) if e.kind == "UPDATED"]
+        assert [e.payload["round"] for e in events] == [1, 2]
+    finally:
+        await world.store.close()
