@@ -6,7 +6,9 @@ engine itself never does I/O.
 
 from __future__ import annotations
 
+import functools
 import json
+from pathlib import Path
 from typing import Any
 
 from rebalancer.domain.market import Market
@@ -33,8 +35,7 @@ def build_engine(config: SimulatorConfig, clock: Clock) -> Engine:
     for name, venue in config.venues.items():
         needs_file = [s for s in venue.markets if s not in venue.rules]
         if needs_file and info is None:
-            path = config.resolve(config.simulator.exchange_info)
-            info = json.loads(path.read_text(encoding="utf-8"))
+            info = _exchange_info(config.resolve(config.simulator.exchange_info))
         markets = _markets(venue, info or {})
         shape = BookShape(
             spread_bps=venue.book.spread_bps,
@@ -84,6 +85,13 @@ def price_path(config: SimulatorConfig) -> PricePath:
         correlation=prices.correlation,
         step_s=prices.step_s,
     )
+
+
+@functools.lru_cache(maxsize=4)
+def _exchange_info(path: Path) -> dict[str, Any]:
+    """The parsed exchangeInfo file (4 MB for all of Binance: parse it once per process)."""
+    info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return info
 
 
 def _markets(venue: VenueConfig, info: dict[str, Any]) -> list[Market]:

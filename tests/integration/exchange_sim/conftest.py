@@ -19,15 +19,28 @@ RAW_CONFIG: dict[str, Any] = {
         "binance": {
             "protocol": "binance",
             "markets": ["BTC/USDT", "ETH/USDT"],
-            "book": {"spread_bps": "1", "levels": 3, "level_gap_bps": "10",
-                     "level_notional": "60000"},
+            "book": {
+                "spread_bps": "1",
+                "levels": 3,
+                "level_gap_bps": "10",
+                "level_notional": "60000",
+            },
             "accounts": [
-                {"api_key": "key-a", "secret": "secret-a",
-                 "balances": {"USDT": "100000", "BTC": "2", "ETH": "10"}},
+                {
+                    "api_key": "key-a",
+                    "secret": "secret-a",
+                    "balances": {"USDT": "100000", "BTC": "2", "ETH": "100"},
+                },
             ],
             "networks": [
-                {"asset": "USDT", "network": "TRC20", "fee": "1", "min_amount": "10",
-                 "delay_s": 3600, "default": True},
+                {
+                    "asset": "USDT",
+                    "network": "TRC20",
+                    "fee": "1",
+                    "min_amount": "10",
+                    "delay_s": 3600,
+                    "default": True,
+                },
                 {"asset": "USDT", "network": "ERC20", "fee": "5", "min_amount": "20"},
             ],
         },
@@ -72,7 +85,12 @@ async def make_exchange(sim: SimulatorServer) -> AsyncIterator[ExchangeFactory]:
     async def make(venue: str = "binance", *, secret: str | None = None) -> Any:
         info = sim.connection()["venues"][venue]
         exchange = ccxtpro.binance(
-            {"apiKey": info["apiKey"], "secret": secret or info["secret"], "timeout": 3000}
+            {
+                "apiKey": info["apiKey"],
+                "secret": secret or info["secret"],
+                "timeout": 3000,
+                "enableRateLimit": False,  # loopback: no need to pace requests
+            }
         )
         deep_merge(exchange.urls, info["urls"])
         deep_merge(exchange.options, info["options"])
