@@ -206,7 +206,7 @@ def test_cash_reserve_on_a_venue_is_kept() -> None:
 def test_asset_a_venue_must_not_hold_is_moved_off_it() -> None:
     snap = snapshot(
         {
-            "x": venue({"BTC": "1", "USDT": "5000"}, BTC, ETH),
+            "x": venue({"BTC": "1", "USDT": "30000"}, BTC, ETH),
             "y": venue({"ETH": "10", "USDT": "100"}, ETH),
         }
     )
