@@ -128,6 +128,30 @@ def check_price(
     return GateDecision(tuple(problems))
 
 
+QuoteKey = tuple[str, str]  # (venue, symbol)
+
+
+def check_snapshot_prices(
+    quotes: Mapping[QuoteKey, Quote], last_good: Mapping[QuoteKey, Quote], limits: PretradeLimits
+) -> GateDecision:
+    """Price-check every quote of a snapshot against its last good value and other venues."""
+    by_symbol: dict[str, dict[str, Quote]] = {}
+    for (venue, symbol), quote in quotes.items():
+        by_symbol.setdefault(symbol, {})[venue] = quote
+    problems: list[str] = []
+    for venue, symbol in sorted(quotes):
+        decision = check_price(
+            symbol,
+            venue,
+            quotes[(venue, symbol)],
+            last_good=last_good.get((venue, symbol)),
+            other_venues=by_symbol[symbol],
+            limits=limits,
+        )
+        problems.extend(decision.problems)
+    return GateDecision(tuple(problems))
+
+
 def _pct(fraction: Decimal) -> str:
     return f"{(fraction * 100).quantize(Decimal('0.01'))}%"
 

@@ -21,23 +21,36 @@ from rebalancer.domain.runs import RunStatus
 Deltas = dict[str, Decimal]
 
 
-def fill_deltas(report: OrderReport, base: str, quote: str) -> Deltas:
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """An order's fills in total: side, base filled at an average price, fee paid."""
+
+    side: OrderSide
+    filled: Decimal
+    average_price: Decimal | None
+    fee: Decimal | None = None
+    fee_asset: str | None = None
+
+
+def fill_deltas(fill: Fill | OrderReport, base: str, quote: str) -> Deltas:
     """How one order's fills changed the account: base and quote moved, fee paid.
 
     A fee with no asset named is assumed paid in what the order received (the common spot rule).
     """
-    if report.filled <= 0:
+    if fill.filled <= 0:
         return {}
-    price = report.average_price if report.average_price is not None else report.price
+    price = fill.average_price
+    if price is None and isinstance(fill, OrderReport):
+        price = fill.price
     if price is None:
-        raise ValueError(f"{report.client_order_id}: filled but neither average nor limit price")
-    cost = report.filled * price
-    sign = Decimal(1) if report.side is OrderSide.BUY else Decimal(-1)
-    deltas: Deltas = {base: sign * report.filled, quote: -sign * cost}
-    if report.fee:
-        received = base if report.side is OrderSide.BUY else quote
-        fee_asset = report.fee_asset or received
-        deltas[fee_asset] = deltas.get(fee_asset, ZERO) - report.fee
+        raise ValueError("an order filled but has neither an average nor a limit price")
+    cost = fill.filled * price
+    sign = Decimal(1) if fill.side is OrderSide.BUY else Decimal(-1)
+    deltas: Deltas = {base: sign * fill.filled, quote: -sign * cost}
+    if fill.fee:
+        received = base if fill.side is OrderSide.BUY else quote
+        fee_asset = fill.fee_asset or received
+        deltas[fee_asset] = deltas.get(fee_asset, ZERO) - fill.fee
     return deltas
 
 

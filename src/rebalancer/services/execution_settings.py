@@ -79,6 +79,7 @@ class ExecutionSettings:
     max_rounds: int = 3
     orders_per_venue: int = 1  # orders in flight at once on one venue
     approval_above_notional: Decimal | None = None  # plans above this wait for a person
+    max_snapshot_age_s: float | None = 60.0  # an older snapshot trips STALE_DATA
 
     def __post_init__(self) -> None:
         if self.max_rounds < 1:

@@ -28,6 +28,7 @@ from rebalancer.domain.snapshot import Snapshot
 from rebalancer.ports import Clock, Store, VenueGateway
 from rebalancer.services.executor import Executor, RoundReport, VenueBook
 from rebalancer.services.order_placement import RunBudget
+from rebalancer.services.round_checks import RoundChecks
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,31 @@ def plan_notional(plan: Plan) -> Decimal:
     return sum((order.notional for order in plan.orders), ZERO)
 
 
+@dataclass(slots=True)
+class _Tally:
+    """What a run's rounds achieved so far, and why it ended."""
+
+    nodes: int = 0
+    complete: int = 0
+    partial: int = 0
+    reason: str | None = None
+    cut_short: bool = False  # stopped before the work was done (guard, breaker, rounds)
+
+    def add(self, report: RoundReport) -> None:
+        self.nodes += report.nodes
+        self.complete += report.complete
+        self.partial += report.partial
+
+    def stop(self, reason: str) -> None:
+        self.reason, self.cut_short = reason, True
+
+    def status(self) -> RunStatus:
+        status = run_status(self.nodes, self.complete, self.partial)
+        if not self.cut_short:
+            return status
+        return RunStatus.FAILED if self.complete + self.partial == 0 else RunStatus.PARTIALLY_FILLED
+
+
 class RebalanceCycle:
     """Carries out runs of one portfolio."""
 
@@ -75,6 +101,10 @@ class RebalanceCycle:
         self._executor = executor
         self._gateways = gateways
         self._deps = deps
+        settings = executor.settings
+        self._checks = RoundChecks(
+            store, clock, executor.breaker, settings.limits, settings.max_snapshot_age_s
+        )
 
     async def start(
         self,
@@ -112,12 +142,14 @@ class RebalanceCycle:
         await self._store.set_run_status(run.id, RunStatus.PROCESSING, at=self._clock.now())
         day_start = self._clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
         budget = RunBudget(await self._store.notional_traded_since(day_start))
-        planned = complete = partial = 0
-        reason: str | None = None
+        tally = _Tally()
         max_rounds = self._executor.settings.max_rounds
         for round_no in range(run.rounds + 1, run.rounds + max_rounds + 1):
             if plan.is_empty:
-                reason = "nothing left to plan" if round_no > run.rounds + 1 else "nothing to do"
+                tally.reason = "nothing to do" if tally.nodes == 0 else "nothing left to plan"
+                break
+            if problem := await self._checks.before_round(snapshot):
+                tally.stop(f"not traded: {problem}")
                 break
             report = await self._round(
                 run=run,
@@ -127,30 +159,27 @@ class RebalanceCycle:
                 unreconciled=unreconciled,
                 budget=budget,
             )
-            planned += report.nodes
-            complete += report.complete
-            partial += report.partial
+            tally.add(report)
             if self._executor.stop.is_set():
-                log.warning(
-                    "run %s stopped after round %s; recovery will settle it", run.id, round_no
-                )
+                log.warning("run %s stopped in round %s; recovery settles it", run.id, round_no)
                 return await self._store.get_run(run.id)
-            if self._executor.breaker.state is not BreakerState.ACTIVE:
-                reason = f"circuit breaker {self._executor.breaker.state}"
+            before, snapshot = snapshot, await self._deps.take_snapshot()
+            if problem := await self._checks.after_round(run.id, round_no, plan, before, snapshot):
+                tally.stop(f"reconciliation: {problem}")
                 break
-            snapshot = await self._deps.take_snapshot()
+            if self._executor.breaker.state is not BreakerState.ACTIVE:
+                tally.stop(f"circuit breaker {self._executor.breaker.state}")
+                break
             if inside_bands(snapshot, policy, run.run_type):
-                reason = "inside the bands"
+                tally.reason = "inside the bands"
                 break
             plan = self._deps.planner(snapshot, policy, run.run_type, run.amount)
         else:
             if not plan.is_empty:
-                reason = f"residual left after {max_rounds} rounds"
-        status = run_status(planned, complete, partial)
-        if status is RunStatus.FILLED and reason and reason.startswith("residual"):
-            status = RunStatus.PARTIALLY_FILLED
-        log.info("run %s ended %s (%s)", run.id, status, reason or "done")
-        return await self._store.set_run_status(run.id, status, reason, at=self._clock.now())
+                tally.stop(f"residual left after {max_rounds} rounds")
+        status = tally.status()
+        log.info("run %s ended %s (%s)", run.id, status, tally.reason or "done")
+        return await self._store.set_run_status(run.id, status, tally.reason, at=self._clock.now())
 
     async def _round(
         self,

@@ -126,3 +126,78 @@ async def test_residual_left_after_max_rounds_ends_partially_filled(tmp_path: Pa
         assert [e.payload["round"] for e in events] == [1, 2]
     finally:
         await world.store.close()
+
+
+async def test_venues_disagreeing_on_a_price_stop_the_run_before_any_order(world: World) -> None:
+    from rebalancer.core.breaker import TripReason
+    from rebalancer.domain.breaker import BreakerState
+
+    world.engine.set_price("okx", "BTC/USDT", Decimal(50000))  # binance says 60,000
+    world.fund("binance", "BTC", "0.5")
+    world.fund("binance", "USDT", "10000")
+    both = replace_venues(POLICY, ("binance", "okx"))
+    cycle = RebalanceCycle(
+        world.store, world.clock, world.executor(), world.gateways, deps_for(world, both.venues)
+    )
+
+    run = await cycle.start(both, RunType.FULL, Trigger.DRIFT)
+
+    assert run.status is RunStatus.FAILED
+    assert "differs from" in (run.reason or "")
+    assert world.breaker.state is BreakerState.HALTED
+    assert world.breaker.breaker.causes[0].reason is TripReason.PRICE_CHECK
+    assert world.engine.order_log() == []
+
+
+async def test_a_price_jump_since_the_last_good_quote_stops_the_next_run(world: World) -> None:
+    from rebalancer.domain.breaker import BreakerState
+
+    world.fund("binance", "BTC", "0.5")
+    world.fund("binance", "USDT", "10000")
+    cycle = RebalanceCycle(
+        world.store, world.clock, world.executor(), world.gateways, deps_for(world)
+    )
+    first = await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT)  # trades at 60,000
+    assert first.status is RunStatus.FILLED
+    world.engine.set_price("binance", "BTC/USDT", Decimal(75000))  # +25 %: drifted, or bad data?
+    placed = len(world.engine.order_log())
+
+    jumped = await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT)
+
+    assert jumped.status is RunStatus.FAILED
+    assert "moved" in (jumped.reason or "")
+    assert world.breaker.state is BreakerState.HALTED
+    assert len(world.engine.order_log()) == placed
+
+
+async def test_balance_that_vanishes_during_a_round_trips_reconciliation(world: World) -> None:
+    from rebalancer.core.breaker import TripReason
+    from rebalancer.domain.breaker import BreakerState
+
+    world.fund("binance", "BTC", "0.5")
+    world.fund("binance", "USDT", "10000")
+    honest = deps_for(world)
+    calls = 0
+
+    async def snapshot_after_a_theft() -> Snapshot:
+        nonlocal calls
+        calls += 1
+        if calls == 2:  # between the round and the next snapshot, 5,000 USDT leave the account
+            world.engine.venue("binance").account("key-binance").debit("USDT", Decimal(5000))
+        return await honest.take_snapshot()
+
+    deps = CycleDeps(snapshot_after_a_theft, honest.planner, dump_snapshot, dump_plan)
+    cycle = RebalanceCycle(world.store, world.clock, world.executor(), world.gateways, deps)
+
+    run = await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT)
+
+    assert run.status is RunStatus.PARTIALLY_FILLED
+    assert "binance USDT" in (run.reason or "")
+    assert world.breaker.state is BreakerState.HALTED
+    assert world.breaker.breaker.causes[0].reason is TripReason.RECONCILIATION_MISMATCH
+
+
+def replace_venues(policy: Policy, venues: tuple[str, ...]) -> Policy:
+    from dataclasses import replace
+
+    return replace(policy, venues=venues)

@@ -106,3 +106,13 @@ def test_last_slice_below_market_minimum_is_reported_as_remainder_not_dropped() 
 def test_cap_below_the_smallest_order_is_refused() -> None:
     with pytest.raises(InvalidValue, match="max_order_notional"):
         slice_order(Decimal(1), Decimal(1000), BTC, Decimal(5))
+
+
+def test_snapshot_price_check_names_each_bad_quote() -> None:
+    from rebalancer.core.pretrade import check_snapshot_prices
+
+    quotes = {("binance", "BTC/USDT"): q("60000"), ("okx", "BTC/USDT"): q("60100")}
+    last = {("binance", "BTC/USDT"): q("50000")}
+    decision = check_snapshot_prices(quotes, last, PretradeLimits())
+    assert len(decision.problems) == 1
+    assert decision.problems[0].startswith("binance BTC/USDT")
