@@ -6,6 +6,7 @@ The key reference with every default is ``docs/config.md``.
 
 from rebalancer.settings.app import AppConfig
 from rebalancer.settings.loading import load_config
+from rebalancer.settings.operators import AlertsConfig, ApiConfig, SlackConfig, TelegramConfig
 from rebalancer.settings.portfolio import PortfolioConfig
 from rebalancer.settings.routes import RouteConfig
 from rebalancer.settings.snapshot_check import check_against_snapshot
@@ -20,6 +21,8 @@ from rebalancer.settings.triggers import CalendarConfig, DriftBandConfig
 from rebalancer.settings.venues import VenueConfig
 
 __all__ = [
+    "AlertsConfig",
+    "ApiConfig",
     "AppConfig",
     "ApprovalConfig",
     "CalendarConfig",
@@ -33,6 +36,8 @@ __all__ = [
     "PortfolioConfig",
     "RiskConfig",
     "RouteConfig",
+    "SlackConfig",
+    "TelegramConfig",
     "VenueConfig",
     "check_against_snapshot",
     "load_config",

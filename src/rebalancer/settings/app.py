@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from rebalancer.domain.policy import Policy
 from rebalancer.domain.snapshot import Route
 from rebalancer.settings.fields import Name
+from rebalancer.settings.operators import AlertsConfig, ApiConfig
 from rebalancer.settings.portfolio import PortfolioConfig
 from rebalancer.settings.routes import RouteConfig
 from rebalancer.settings.subsystems import DaemonConfig, MarketDataConfig, RiskConfig
@@ -49,6 +50,8 @@ class AppConfig(BaseSettings):
     risk: RiskConfig = Field(default_factory=RiskConfig)
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     market_data: MarketDataConfig = Field(default_factory=MarketDataConfig)
+    api: ApiConfig = Field(default_factory=ApiConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
     @classmethod
     def settings_customise_sources(

@@ -10,6 +10,7 @@ from decimal import Decimal
 from rebalancer.domain.money import format_decimal
 from rebalancer.domain.policy import BandType, CalendarEvery, RebalanceTo
 from rebalancer.settings.app import AppConfig
+from rebalancer.settings.operators import AlertsConfig, ApiConfig
 from rebalancer.settings.portfolio import PortfolioConfig
 from rebalancer.settings.routes import RouteConfig
 from rebalancer.settings.triggers import CalendarConfig, DriftBandConfig
@@ -32,7 +33,24 @@ def summary_lines(config: AppConfig) -> list[str]:
     lines += [f"  {name}: {venue_text(venue)}" for name, venue in config.venues.items()]
     lines.append("routes:" if config.routes else "routes: none (no transfers between venues)")
     lines += [f"  {route_text(route)}" for route in config.routes]
+    lines.append(f"api: {api_text(config.api)}")
+    lines.append(f"alerts: {alerts_text(config.alerts)}")
     return lines
+
+
+def api_text(api: ApiConfig) -> str:
+    """Whether and where the HTTP API listens (never its token)."""
+    return f"http://{api.host}:{api.port} (token set)" if api.enabled else "off"
+
+
+def alerts_text(alerts: AlertsConfig) -> str:
+    """Where alerts go (never the tokens or webhook URLs)."""
+    sinks = []
+    if alerts.telegram is not None:
+        sinks.append(f"Telegram ({_plural(len(alerts.telegram.chat_ids), 'chat')})")
+    if alerts.slack is not None:
+        sinks.append("Slack")
+    return ", ".join(sinks) if sinks else "none (alerts go to the log only)"
 
 
 def portfolio_lines(name: str, portfolio: PortfolioConfig) -> list[str]:

@@ -69,15 +69,15 @@ def test_an_explicit_path_wins_over_rebalancer_config(write_config: WriteConfig)
 def test_unknown_keys_are_refused_with_the_closest_known_key(problems: Problems) -> None:
     found = problems(
         {"cooldown_days = 2": "cooldown_day = 2"},
-        extra='[market_data]\nmax_age = 10\n[daemon]\ncolour = "blue"\n[alerts]\nslack = true\n',
+        extra='[market_data]\nmax_age = 10\n[daemon]\ncolour = "blue"\n[telegram]\nchat = 1\n',
     )
     assert found == [
-        "FILE: alerts: unknown key (expected one of: portfolios, venues, routes, risk, daemon, "
-        "market_data)",
         "FILE: daemon.colour: unknown key (expected one of: state_dir, check_interval_s, "
         "log_format, database_url, shutdown_grace_s, misfire_grace_s)",
         "FILE: market_data.max_age: unknown key (did you mean max_age_s?)",
         "FILE: portfolios.core.cooldown_day: unknown key (did you mean cooldown_days?)",
+        "FILE: telegram: unknown key (expected one of: portfolios, venues, routes, risk, daemon, "
+        "market_data, api, alerts)",
     ]
 
 

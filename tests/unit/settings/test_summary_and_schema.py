@@ -58,7 +58,11 @@ def test_the_summary_names_targets_bands_schedule_and_cooldown(load: Load) -> No
         "  execution: market orders, up to 3 rounds per run",
         "venues:",
     ]
-    assert lines[-1] == "routes: none (no transfers between venues)"
+    assert lines[-3:] == [
+        "routes: none (no transfers between venues)",
+        "api: off",
+        "alerts: none (alerts go to the log only)",
+    ]
 
 
 def test_a_relative_band_is_described_as_percent_of_target(load: Load) -> None:
@@ -90,6 +94,8 @@ def test_the_schema_names_keys_as_written_in_the_file() -> None:
         "risk",
         "daemon",
         "market_data",
+        "api",
+        "alerts",
     }
     route = schema["$defs"]["RouteConfig"]
     assert {"from", "to"} <= set(route["properties"])
