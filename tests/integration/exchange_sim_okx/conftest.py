@@ -79,6 +79,7 @@ class Sim:
                 "secret": SECRET,
                 "password": PASSPHRASE,
                 "enableRateLimit": False,
+                "timeout_on_exit": 0,  # plain HTTP on loopback: no TLS shutdown to wait for
                 "timeout": 5000,
                 "options": overrides["options"],
                 **config,
