@@ -19,6 +19,7 @@ from decimal import Decimal
 from rebalancer.core.drift import drift_of_snapshot
 from rebalancer.core.reconcile import run_status
 from rebalancer.domain.breaker import BreakerState
+from rebalancer.domain.errors import InvalidValue
 from rebalancer.domain.money import ZERO
 from rebalancer.domain.plan import Plan, RunType
 from rebalancer.domain.policy import Policy
@@ -111,13 +112,22 @@ class RebalanceCycle:
         policy: Policy,
         run_type: RunType,
         trigger: Trigger,
+        *,
         amount: Decimal | None = None,
         unreconciled: frozenset[str] = frozenset(),
+        why: str | None = None,
     ) -> RunRecord:
-        """Create a run and carry it out (or park it for approval); return it as it ended."""
+        """Create a run and carry it out (or park it for approval); return it as it ended.
+
+        ``why`` (the trigger's reason in words) is kept as the run's ``triggered`` event.
+        """
         run = await self._store.create_run(
             policy.name, run_type, trigger, amount=amount, at=self._clock.now()
         )
+        if why is not None:
+            await self._store.append_event(
+                "triggered", {"trigger": trigger.value, "reason": why}, run_id=run.id
+            )
         snapshot = await self._deps.take_snapshot()
         plan = self._deps.planner(snapshot, policy, run_type, amount)
         limit = self._executor.settings.approval_above_notional
@@ -129,6 +139,28 @@ class RebalanceCycle:
                 run.id, RunStatus.AWAITING_APPROVAL, f"plan notional above {limit}"
             )
         return await self.carry_out(run, policy, snapshot, plan, unreconciled)
+
+    async def approve(self, run_id: str, policy: Policy, by: str) -> RunRecord:
+        """A person approved a waiting run: plan it afresh (prices moved since) and carry it out.
+
+        The plan the person saw stays stored as round 1; execution starts at round 2.
+        """
+        run = await self._store.get_run(run_id)
+        if run.status is not RunStatus.AWAITING_APPROVAL:
+            raise InvalidValue(f"run {run_id}: is {run.status}, not AWAITING_APPROVAL")
+        await self._store.append_event("approved", {"by": by}, run_id=run.id, at=self._clock.now())
+        snapshot = await self._deps.take_snapshot()
+        plan = self._deps.planner(snapshot, policy, run.run_type, run.amount)
+        return await self.carry_out(run, policy, snapshot, plan)
+
+    async def cancel(self, run_id: str, by: str) -> RunRecord:
+        """Cancel a run that has not started trading (new or waiting for approval)."""
+        run = await self._store.get_run(run_id)
+        if run.status not in (RunStatus.NEW, RunStatus.AWAITING_APPROVAL):
+            raise InvalidValue(f"run {run_id}: is {run.status}, only a run not yet trading cancels")
+        return await self._store.set_run_status(
+            run.id, RunStatus.CANCELLED, f"cancelled by {by}", at=self._clock.now()
+        )
 
     async def carry_out(
         self,

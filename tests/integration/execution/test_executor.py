@@ -218,3 +218,27 @@ async def test_unreconciled_venue_is_not_traded(world: World) -> None:
     )
     assert "not reconciled" in (report.orders["o1"].reason or "")
     assert world.engine.order_log() == []
+
+
+async def test_limit_order_is_repriced_then_sent_at_market(tmp_path: Path) -> None:
+    from rebalancer.services.execution_settings import LimitFallback, OrderStyle
+
+    from .harness import fast_settings
+
+    settings = fast_settings(
+        style=OrderStyle.LIMIT, limit_fallback=LimitFallback.REPRICE, max_reprices=1
+    )
+    world = await make_world(tmp_path, make_engine(), settings)
+    try:
+        world.fund("binance", "BTC", "1")
+        _, report = await world.execute(plan_of(order("o1", "binance", OrderSide.SELL, "0.1")))
+        assert report.orders["o1"].complete
+        kinds = [(o.kind, o.state) for o in world.engine.order_log()]
+        assert kinds == [
+            ("limit", OrderState.CANCELED),
+            ("limit", OrderState.CANCELED),
+            ("market", OrderState.FILLED),
+        ]
+        assert len({o.client_order_id for o in world.engine.order_log()}) == 3
+    finally:
+        await world.store.close()

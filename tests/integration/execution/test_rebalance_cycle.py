@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from rebalancer.codecs.plan_json import dump_plan
 from rebalancer.codecs.snapshot_json import dump_snapshot
 from rebalancer.core.planner import plan_rebalance
@@ -201,3 +203,50 @@ def replace_venues(policy: Policy, venues: tuple[str, ...]) -> Policy:
     from dataclasses import replace
 
     return replace(policy, venues=venues)
+
+
+async def test_approved_run_is_planned_afresh_and_carried_out(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    settings = replace(fast_settings(), approval_above_notional=Decimal(1000))
+    world = await make_world(tmp_path, make_engine(), settings)
+    try:
+        world.fund("binance", "BTC", "0.5")
+        world.fund("binance", "USDT", "10000")
+        cycle = RebalanceCycle(
+            world.store, world.clock, world.executor(), world.gateways, deps_for(world)
+        )
+        waiting = await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT)
+
+        done = await cycle.approve(waiting.id, POLICY, by="alice")
+
+        assert done.status is RunStatus.FILLED
+        assert [r.round for r in await world.store.rounds_for_run(done.id)] == [1, 2]
+        assert {o.round for o in await world.store.orders_for_run(done.id)} == {2}
+    finally:
+        await world.store.close()
+
+
+async def test_waiting_run_can_be_cancelled_but_not_approved_afterwards(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from rebalancer.domain.errors import InvalidValue
+
+    settings = replace(fast_settings(), approval_above_notional=Decimal(1000))
+    world = await make_world(tmp_path, make_engine(), settings)
+    try:
+        world.fund("binance", "BTC", "0.5")
+        world.fund("binance", "USDT", "10000")
+        cycle = RebalanceCycle(
+            world.store, world.clock, world.executor(), world.gateways, deps_for(world)
+        )
+        waiting = await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT)
+
+        cancelled = await cycle.cancel(waiting.id, by="bob")
+
+        assert cancelled.status is RunStatus.CANCELLED
+        with pytest.raises(InvalidValue, match="CANCELLED"):
+            await cycle.approve(waiting.id, POLICY, by="alice")
+        assert world.engine.order_log() == []
+    finally:
+        await world.store.close()
