@@ -9,6 +9,7 @@ the schema as it was.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -30,6 +31,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+@cache
 def head_revision() -> str:
     """The newest revision the shipped migrations know."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -48,6 +50,8 @@ def _current(connection: Connection) -> str | None:
 
 async def upgrade_to_head(engine: AsyncEngine) -> str:
     """Bring the database to the newest schema (a no-op when it is there) and return it."""
+    if await current_revision(engine) == head_revision():
+        return head_revision()
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade)
     return await current_revision(engine) or ""

@@ -11,6 +11,8 @@ back a ready store.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -63,6 +65,10 @@ class SqlStore:
         self._clock: Clock = clock or _UtcClock()
         self._writes = async_sessionmaker(engine, expire_on_commit=False)
         self._reads = async_sessionmaker(read_only(engine), expire_on_commit=False)
+        # SQLite has one write lock per file; queueing our own writers here is cheaper than
+        # letting them poll for it in SQLite's busy handler.
+        single_writer = engine.dialect.name == "sqlite"
+        self._write_turn = asyncio.Lock() if single_writer else contextlib.nullcontext()
 
     @property
     def engine(self) -> AsyncEngine:
@@ -71,7 +77,7 @@ class SqlStore:
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncSession]:
-        async with self._writes.begin() as session:
+        async with self._write_turn, self._writes.begin() as session:
             yield session
 
     @asynccontextmanager

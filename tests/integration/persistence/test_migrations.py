@@ -42,8 +42,8 @@ def _table_names(connection: Connection) -> set[str]:
     return set(inspect(connection).get_table_names())
 
 
-async def test_upgrade_builds_every_table_from_an_empty_database(database_url: str) -> None:
-    engine = create_engine(database_url)
+async def test_upgrade_builds_every_table_from_an_empty_database(empty_database_url: str) -> None:
+    engine = create_engine(empty_database_url)
     try:
         assert await current_revision(engine) is None
         assert await upgrade_to_head(engine) == head_revision()
@@ -53,8 +53,8 @@ async def test_upgrade_builds_every_table_from_an_empty_database(database_url: s
         await engine.dispose()
 
 
-async def test_models_match_the_migrations(database_url: str) -> None:
-    engine = create_engine(database_url)
+async def test_models_match_the_migrations(empty_database_url: str) -> None:
+    engine = create_engine(empty_database_url)
     try:
         await upgrade_to_head(engine)
         async with engine.connect() as connection:
@@ -63,11 +63,11 @@ async def test_models_match_the_migrations(database_url: str) -> None:
         await engine.dispose()
 
 
-async def test_upgrading_twice_changes_nothing_and_keeps_data(database_url: str) -> None:
-    first = await open_store(database_url)
+async def test_upgrading_twice_changes_nothing_and_keeps_data(empty_database_url: str) -> None:
+    first = await open_store(empty_database_url)
     run = await first.create_run("core", RunType.FULL, Trigger.MANUAL)
     await first.close()
-    second = await open_store(database_url)
+    second = await open_store(empty_database_url)
     try:
         assert (await second.get_run(run.id)).portfolio == "core"
         assert await current_revision(second.engine) == head_revision()
@@ -84,9 +84,9 @@ def _downgrade_then_upgrade(connection: Connection) -> tuple[set[str], set[str]]
 
 
 async def test_downgrade_to_base_removes_the_tables_and_upgrade_restores_them(
-    database_url: str,
+    empty_database_url: str,
 ) -> None:
-    engine = create_engine(database_url)
+    engine = create_engine(empty_database_url)
     try:
         await upgrade_to_head(engine)
         async with engine.begin() as connection:

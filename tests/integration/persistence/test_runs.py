@@ -69,11 +69,8 @@ async def test_rounds_keep_the_snapshot_and_plan_text_exactly(store: SqlStore) -
     await store.save_round(run.id, 1, SNAPSHOT_JSON, PLAN_JSON)
     await store.save_round(run.id, 2, SNAPSHOT_JSON, '{"orders": [], "transfers": []}')
     rounds = await store.rounds_for_run(run.id)
-    assert [(r.round, r.snapshot_json, r.plan_json) for r in rounds][0] == (
-        1,
-        SNAPSHOT_JSON,
-        PLAN_JSON,
-    )
+    first = rounds[0]
+    assert (first.round, first.snapshot_json, first.plan_json) == (1, SNAPSHOT_JSON, PLAN_JSON)
     assert [r.round for r in rounds] == [1, 2]
     assert (await store.get_run(run.id)).rounds == 2
 

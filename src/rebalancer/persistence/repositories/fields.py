@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -45,3 +46,15 @@ def positive_int(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidValue(f"{what}: expected a whole number of at least 1, got {value!r}")
     return value
+
+
+def aware(value: object, what: str) -> datetime:
+    """A timezone-aware datetime; naive ones are refused because their instant is unknown."""
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise InvalidValue(f"{what}: expected a timezone-aware datetime, got {value!r}")
+    return value
+
+
+def aware_or_none(value: object, what: str) -> datetime | None:
+    """``aware`` that lets None through."""
+    return None if value is None else aware(value, what)

@@ -13,7 +13,7 @@ from rebalancer.domain.errors import InvalidValue
 from rebalancer.domain.records import BreakerRecord, EventRecord, RecordNotFound
 from rebalancer.persistence.models import BreakerRow, EventRow, RunRow
 from rebalancer.persistence.repositories import json_text
-from rebalancer.persistence.repositories.fields import enum_value
+from rebalancer.persistence.repositories.fields import aware, enum_value
 
 
 def _breaker(row: BreakerRow) -> BreakerRecord:
@@ -39,7 +39,7 @@ class BreakerRepository:
         row = BreakerRow(
             state=enum_value(BreakerState, state, "breaker.state").value,
             reasons=json_text.dump(list(reasons), "breaker.reasons"),
-            at=at,
+            at=aware(at, "breaker.at"),
         )
         self._session.add(row)
         await self._session.flush()
@@ -68,7 +68,10 @@ class EventRepository:
         if run_id is not None and await self._session.get(RunRow, run_id) is None:
             raise RecordNotFound(f"event {kind}: run {run_id!r} not found")
         row = EventRow(
-            at=at, run_id=run_id, kind=kind, payload=json_text.dump(dict(payload), "event.payload")
+            at=aware(at, "event.at"),
+            run_id=run_id,
+            kind=kind,
+            payload=json_text.dump(dict(payload), "event.payload"),
         )
         self._session.add(row)
         await self._session.flush()

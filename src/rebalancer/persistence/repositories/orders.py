@@ -17,6 +17,7 @@ from rebalancer.domain.records import DuplicateRecord, OrderIntentState, OrderRe
 from rebalancer.persistence.models import OrderRow, RunRow
 from rebalancer.persistence.repositories.fields import (
     apply_changes,
+    aware,
     decimal_or_none,
     enum_value,
     positive_int,
@@ -70,7 +71,7 @@ def _fill(row: OrderRow, order: OrderRecord) -> None:
     row.fee = decimal_or_none(order.fee, f"{what}.fee")
     row.fee_asset = order.fee_asset
     row.reason = order.reason
-    row.updated_at = order.updated_at
+    row.updated_at = aware(order.updated_at, f"{what}.updated_at")
 
 
 class OrderRepository:
@@ -92,7 +93,7 @@ class OrderRepository:
         row = OrderRow(
             client_order_id=order.client_order_id,
             run_id=order.run_id,
-            created_at=order.created_at,
+            created_at=aware(order.created_at, f"order {order.client_order_id}.created_at"),
         )
         _fill(row, order)
         self._session.add(row)

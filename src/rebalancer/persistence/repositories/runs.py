@@ -22,7 +22,12 @@ from rebalancer.domain.records import (
 from rebalancer.domain.runs import RunStatus, Trigger
 from rebalancer.persistence.models import PlanNodeRow, RoundRow, RunRow
 from rebalancer.persistence.repositories import json_text
-from rebalancer.persistence.repositories.fields import decimal_or_none, enum_value, positive_int
+from rebalancer.persistence.repositories.fields import (
+    aware,
+    decimal_or_none,
+    enum_value,
+    positive_int,
+)
 
 IN_FLIGHT = tuple(status.value for status in RunStatus if not status.is_terminal)
 COMPLETED = (RunStatus.FILLED.value, RunStatus.PARTIALLY_FILLED.value)
@@ -66,8 +71,8 @@ class RunRepository:
             amount=decimal_or_none(record.amount, "run.amount"),
             rounds=record.rounds,
             reason=record.reason,
-            created_at=record.created_at,
-            updated_at=record.updated_at,
+            created_at=aware(record.created_at, "run.created_at"),
+            updated_at=aware(record.updated_at, "run.updated_at"),
         )
         self._session.add(row)
         await self._session.flush()
@@ -94,7 +99,7 @@ class RunRepository:
         row = await self._row(run_id)
         row.status = enum_value(RunStatus, status, "run.status").value
         row.reason = reason
-        row.updated_at = at
+        row.updated_at = aware(at, "run.updated_at")
         await self._session.flush()
         return _record(row)
 
@@ -137,7 +142,7 @@ class RunRepository:
             round=number,
             snapshot_json=snapshot_json,
             plan_json=plan_json,
-            created_at=at,
+            created_at=aware(at, "round.created_at"),
         )
         self._session.add(row)
         await self._session.flush()

@@ -13,7 +13,13 @@ from rebalancer.domain.errors import InvalidValue
 from rebalancer.domain.money import to_decimal
 from rebalancer.domain.records import DuplicateRecord, RecordNotFound, TransferRecord, TransferState
 from rebalancer.persistence.models import RunRow, TransferRow
-from rebalancer.persistence.repositories.fields import apply_changes, decimal_or_none, enum_value
+from rebalancer.persistence.repositories.fields import (
+    apply_changes,
+    aware,
+    aware_or_none,
+    decimal_or_none,
+    enum_value,
+)
 
 TERMINAL = tuple(state.value for state in TransferState if state.is_terminal)
 FIXED = ("id", "run_id", "created_at", "updated_at")
@@ -53,10 +59,10 @@ def _fill(row: TransferRow, transfer: TransferRecord) -> None:
     row.state = enum_value(TransferState, transfer.state, f"{what}.state").value
     row.withdrawal_id = transfer.withdrawal_id
     row.deposit_id = transfer.deposit_id
-    row.arrived_at = transfer.arrived_at
-    row.deadline = transfer.deadline
+    row.arrived_at = aware_or_none(transfer.arrived_at, f"{what}.arrived_at")
+    row.deadline = aware_or_none(transfer.deadline, f"{what}.deadline")
     row.reason = transfer.reason
-    row.updated_at = transfer.updated_at
+    row.updated_at = aware(transfer.updated_at, f"{what}.updated_at")
 
 
 class TransferRepository:
@@ -73,7 +79,11 @@ class TransferRepository:
             raise RecordNotFound(f"transfer {transfer.id}: run {transfer.run_id!r} not found")
         if await self._session.get(TransferRow, transfer.id) is not None:
             raise DuplicateRecord(f"transfer {transfer.id!r} is already recorded")
-        row = TransferRow(id=transfer.id, run_id=transfer.run_id, created_at=transfer.created_at)
+        row = TransferRow(
+            id=transfer.id,
+            run_id=transfer.run_id,
+            created_at=aware(transfer.created_at, f"transfer {transfer.id}.created_at"),
+        )
         _fill(row, transfer)
         self._session.add(row)
         await self._session.flush()
