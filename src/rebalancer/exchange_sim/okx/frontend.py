@@ -11,10 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from typing import Any, cast
+from typing import Any
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
 
 from rebalancer.exchange_sim.frontend import VenueContext
 from rebalancer.exchange_sim.okx.context import OkxContext
@@ -22,6 +21,7 @@ from rebalancer.exchange_sim.okx.http import not_found, okx_errors
 from rebalancer.exchange_sim.okx.rest_funding import FundingRoutes
 from rebalancer.exchange_sim.okx.rest_market import MarketRoutes
 from rebalancer.exchange_sim.okx.rest_trade import TradeRoutes
+from rebalancer.exchange_sim.okx.rest_wallet import WalletRoutes
 from rebalancer.exchange_sim.okx.ws_server import OkxStreams
 
 REPEATED_CHANNELS = frozenset({"tickers", "bbo-tbt", "books5"})
@@ -39,10 +39,11 @@ class OkxFrontend:
 
     def build_app(self) -> web.Application:
         """The aiohttp app serving OKX REST and websockets for the venue."""
-        faults = cast("Middleware", self.context.faults.middleware(self.context.venue))
+        faults = self.context.faults.middleware(self.context.venue)
         app = web.Application(middlewares=[faults, okx_errors])
-        for group in (MarketRoutes(self.ctx), TradeRoutes(self.ctx), FundingRoutes(self.ctx)):
-            app.add_routes(group.routes())
+        groups = (MarketRoutes, TradeRoutes, FundingRoutes, WalletRoutes)
+        for group in groups:
+            app.add_routes(group(self.ctx).routes())
         app.add_routes(self.streams.routes())
         app.router.add_route("*", "/{tail:.*}", not_found)
         app.cleanup_ctx.append(self._lifetime)
