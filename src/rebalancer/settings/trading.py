@@ -50,6 +50,11 @@ class ExecutionConfig(ConfigModel):
     on_limit_timeout: OnLimitTimeout = Field(
         default=OnLimitTimeout.REPRICE, description="reprice | market"
     )
+    max_reprices: int = Field(
+        default=2,
+        ge=0,
+        description="with reprice: how many times before the rest goes as a market order",
+    )
     max_rounds: int = Field(
         default=3, ge=1, description="plan-execute rounds per run before giving up on the residual"
     )
