@@ -96,7 +96,7 @@ class RunBudget:
         self.day_sent = day_sent
 
     def spend(self, notional: Decimal) -> None:
-        """Count an order about to be sent."""
+        """Count an order about to be sent (negative: give back what it did not fill)."""
         self.run_sent += notional
         self.day_sent += notional
 
@@ -230,6 +230,8 @@ class OrderPlacement:
         report = await self._send(job, amount, price)
         if report.status is OrderStatus.OPEN:
             report = await self._follow(job, report)
+        # what did not fill goes back to the budget (a re-price or fallback sends it again)
+        self._budget.spend(-notional * report.remaining / amount)
         return report
 
     async def _touch(self, job: OrderJob) -> Decimal:

@@ -242,3 +242,25 @@ async def test_limit_order_is_repriced_then_sent_at_market(tmp_path: Path) -> No
         assert len({o.client_order_id for o in world.engine.order_log()}) == 3
     finally:
         await world.store.close()
+
+
+async def test_run_notional_cap_stops_the_order_that_would_exceed_it(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from .harness import fast_settings
+
+    base = fast_settings()
+    capped = replace(base, limits=replace(base.limits, max_run_notional=Decimal(8000)))
+    world = await make_world(tmp_path, make_engine(), capped)
+    try:
+        world.fund("binance", "BTC", "1")
+        plan = plan_of(
+            order("o1", "binance", OrderSide.SELL, "0.1"),  # 6,000
+            order("o2", "binance", OrderSide.SELL, "0.1", "o1"),  # would make 12,000
+        )
+        _, report = await world.execute(plan)
+        assert report.orders["o1"].complete
+        assert "max_run_notional" in (report.orders["o2"].reason or "")
+        assert len(world.engine.order_log()) == 1
+    finally:
+        await world.store.close()
