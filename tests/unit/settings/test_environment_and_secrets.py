@@ -128,3 +128,10 @@ def test_config_error_text_never_holds_an_environment_secret(write_config: Write
     assert "portfolios.core.calendar.every" in text
     for secret in (API_KEY, SECRET, PASSPHRASE):
         assert secret not in text
+
+
+def test_a_table_set_from_the_environment_must_be_json(problems: Problems) -> None:
+    found = problems(env={"REBALANCER_VENUES": f"not json {SECRET}"})
+    assert found == [
+        "environment: venues: expected a JSON value (the value is not shown: it may be secret)"
+    ]
