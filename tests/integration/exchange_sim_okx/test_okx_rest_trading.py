@@ -121,3 +121,32 @@ async def test_fills_and_closed_orders_are_listed(sim: Sim) -> None:
     assert [(t["order"], t["side"], t["amount"]) for t in trades] == [(placed["id"], "buy", 1.0)]
     closed = await okx.fetch_closed_orders("ETH/USDT")
     assert [o["clientOrderId"] for o in closed] == ["f1"]
+
+
+async def test_batch_with_one_bad_order_places_the_good_one(sim: Sim) -> None:
+    okx = sim.exchange()
+    await okx.load_markets()
+    good, bad = await okx.create_orders(
+        [
+            {"symbol": "ETH/USDT", "type": "limit", "side": "buy", "amount": 1, "price": 2000},
+            {"symbol": "ETH/USDT", "type": "limit", "side": "buy", "amount": 1000, "price": 2000},
+        ]
+    )
+    assert good["id"] is not None
+    assert (bad["id"], bad["status"], bad["info"]["sCode"]) == (None, "rejected", "51008")
+    assert [o["id"] for o in await okx.fetch_open_orders("ETH/USDT")] == [good["id"]]
+
+
+async def test_funding_transfer_is_accepted_and_funding_view_shows_the_same_money(sim: Sim) -> None:
+    okx = sim.exchange()
+    await okx.load_markets()
+    moved = await okx.transfer("USDT", 10, "trading", "funding")
+    assert (moved["amount"], moved["fromAccount"], moved["toAccount"]) == (
+        10.0,
+        "trading",
+        "funding",
+    )
+    funding = await okx.fetch_balance({"type": "funding"})
+    assert funding["USDT"] == {"free": 100000.0, "used": 0.0, "total": 100000.0}
+    with pytest.raises(ccxt.InsufficientFunds):
+        await okx.transfer("USDT", 1_000_000, "trading", "funding")

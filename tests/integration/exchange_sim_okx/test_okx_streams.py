@@ -40,6 +40,18 @@ async def test_watch_order_book_applies_sequenced_updates(sim: Sim) -> None:
     assert len(book["bids"]) == 5
 
 
+async def test_watch_order_book_of_five_levels_resends_the_top(sim: Sim) -> None:
+    okx = sim.exchange()
+    book = await asyncio.wait_for(okx.watch_order_book("BTC/USDT", 5), 5)
+    assert [level[0] for level in book["asks"]][:2] == [60006.0, 60012.01]
+    assert len(book["bids"]) == 5
+    sim.price("BTC/USDT", "50000")
+    book = await eventually(
+        lambda: okx.watch_order_book("BTC/USDT", 5), lambda b: b["asks"][0][0] < 50010
+    )
+    assert book["asks"][0][0] == 50005.0
+
+
 async def test_watch_balance_and_orders_see_a_fill(sim: Sim) -> None:
     okx = sim.exchange()
     await okx.load_markets()

@@ -144,7 +144,7 @@ class TradeRoutes:
 
     # -- helpers ------------------------------------------------------------------------------
     def _place(self, account: str, raw: object) -> Json:
-        client_id = _text(raw, "clOrdId") if isinstance(raw, Mapping) else ""
+        client_id, tag = _text(raw, "clOrdId"), _text(raw, "tag")
         now = self.ctx.now_ms()
         try:
             request = parse_place_order(raw)
@@ -160,9 +160,9 @@ class TradeRoutes:
                 client_order_id=request.client_order_id or None,
             )
         except OkxRejection as rejection:
-            return _ack("", client_id, "", now, rejection)
+            return _ack("", client_id, tag, now, rejection)
         except Rejected as rejected:
-            return _ack("", client_id, "", now, to_okx(rejected, Endpoint.ORDER))
+            return _ack("", client_id, tag, now, to_okx(rejected, Endpoint.ORDER))
         self.ctx.metas[order.id] = OrderMeta(
             request.ord_type, request.tgt_ccy, request.tag, _text(raw, "sz")
         )
