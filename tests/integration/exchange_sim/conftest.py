@@ -82,7 +82,7 @@ async def make_exchange(sim: SimulatorServer) -> AsyncIterator[ExchangeFactory]:
     """Build ccxt.pro.binance clients for a venue, exactly as a user would; close them all."""
     opened: list[Any] = []
 
-    async def make(venue: str = "binance", *, secret: str | None = None) -> Any:
+    async def make(venue: str = "binance", *, secret: str | None = None, load: bool = True) -> Any:
         info = sim.connection()["venues"][venue]
         exchange = ccxtpro.binance(
             {
@@ -95,7 +95,8 @@ async def make_exchange(sim: SimulatorServer) -> AsyncIterator[ExchangeFactory]:
         deep_merge(exchange.urls, info["urls"])
         deep_merge(exchange.options, info["options"])
         opened.append(exchange)
-        await exchange.load_markets()
+        if load:
+            await exchange.load_markets()
         return exchange
 
     yield make

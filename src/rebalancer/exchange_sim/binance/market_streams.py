@@ -31,7 +31,6 @@ class MarketStreams:
     def __init__(self, site: BinanceSite) -> None:
         self.site = site
         self.connections: dict[web.WebSocketResponse, tuple[set[str], bool]] = {}
-        self._published: dict[str, tuple[dict[Decimal, Decimal], dict[Decimal, Decimal]]] = {}
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         """Serve one websocket until the client or the control plane closes it."""
@@ -113,11 +112,9 @@ class MarketStreams:
         return diffs
 
     def _diff(self, symbol: str) -> dict[str, Any]:
-        bids, asks = self.site.venue.books[symbol].depth(1000)
-        now_bids = {lv.price: lv.quantity for lv in bids}
-        now_asks = {lv.price: lv.quantity for lv in asks}
-        old_bids, old_asks = self._published.get(symbol, ({}, {}))
-        self._published[symbol] = (now_bids, now_asks)
+        old_bids, old_asks = self.site.published_book(symbol)
+        now_bids, now_asks = self.site.live_book(symbol)
+        self.site.depth_books[symbol] = (now_bids, now_asks)
         update = self.site.depth_ids[symbol] + 1
         self.site.depth_ids[symbol] = update
         return {

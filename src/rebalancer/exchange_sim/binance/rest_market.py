@@ -108,12 +108,11 @@ class MarketRoutes:
         symbol = self.site.symbol(params)
         assert symbol is not None  # required=True
         limit = min(self.site.integer(params, "limit") or 100, MAX_DEPTH)
-        book = self.site.venue.books[symbol]
-        bids, asks = book.depth(limit)
+        bids, asks = self.site.published_book(symbol)
         return json_reply(
             {
                 "lastUpdateId": self.site.depth_ids[symbol],
-                "bids": [[fmt(lv.price), fmt(lv.quantity)] for lv in bids],
-                "asks": [[fmt(lv.price), fmt(lv.quantity)] for lv in asks],
+                "bids": [[fmt(p), fmt(q)] for p, q in sorted(bids.items(), reverse=True)][:limit],
+                "asks": [[fmt(p), fmt(q)] for p, q in sorted(asks.items())][:limit],
             }
         )

@@ -26,6 +26,7 @@ def illegal(name: str) -> BinanceError:
     return BinanceError((400, -1100, f"Illegal characters found in parameter '{name}'."))
 
 
+MAX_LEVELS = 5000
 INVALID_SYMBOL = BinanceError((400, -1121, "Invalid symbol."))
 
 
@@ -37,8 +38,21 @@ class BinanceSite:
         self.engine: Engine = context.engine
         self.venue: Venue = context.engine.venue(context.venue)
         self.symbols = {symbol_id(s): s for s in self.venue.markets}
-        # the @depth stream's last update id per symbol; REST depth snapshots report it
+        # the @depth stream's last update id and the book as of that id, per symbol: REST
+        # snapshots report exactly that state so the stream's diffs continue it
         self.depth_ids = dict.fromkeys(self.venue.markets, 1)
+        self.depth_books: dict[str, tuple[dict[Decimal, Decimal], dict[Decimal, Decimal]]] = {}
+
+    def published_book(self, symbol: str) -> tuple[dict[Decimal, Decimal], dict[Decimal, Decimal]]:
+        """The book as of ``depth_ids[symbol]`` (the live book if none was published yet)."""
+        if symbol not in self.depth_books:
+            self.depth_books[symbol] = self.live_book(symbol)
+        return self.depth_books[symbol]
+
+    def live_book(self, symbol: str) -> tuple[dict[Decimal, Decimal], dict[Decimal, Decimal]]:
+        """The book now, as {price: quantity} per side."""
+        bids, asks = self.venue.books[symbol].depth(MAX_LEVELS)
+        return {lv.price: lv.quantity for lv in bids}, {lv.price: lv.quantity for lv in asks}
 
     def now_ms(self) -> int:
         """The engine's clock in milliseconds."""
