@@ -8,9 +8,9 @@ from typing import Any
 import aiohttp
 import ccxt.pro as ccxtpro
 import pytest
+from tests.integration.exchange_sim.conftest import ExchangeFactory
 
 from rebalancer.exchange_sim.server import SimulatorServer
-from tests.integration.exchange_sim.conftest import ExchangeFactory
 
 
 async def test_a_fault_answers_its_endpoint_count_times_then_clears(

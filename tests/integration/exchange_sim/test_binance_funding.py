@@ -6,9 +6,9 @@ from typing import Any
 
 import ccxt.pro as ccxtpro
 import pytest
+from tests.integration.exchange_sim.conftest import ExchangeFactory
 
 from rebalancer.exchange_sim.server import SimulatorServer
-from tests.integration.exchange_sim.conftest import ExchangeFactory
 
 
 async def test_deposit_address_names_its_network(exchange: Any) -> None:
