@@ -1,0 +1,75 @@
+"""``rebalancer run --config C``: the daemon (or one cycle with ``--once``).
+
+Exit status: 0 after a clean stop (SIGTERM, SIGINT) or a ``--once`` cycle whose runs did not
+fail; 1 when a run failed, a venue could not be reconciled, or another daemon holds the state
+directory (the message names its PID); 2 when the config is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the daemon's options."""
+    parser.add_argument("--config", type=Path, required=True, help="the config file (TOML)")
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        help="run one full cycle (reconcile, check, plan, execute, reconcile) and exit",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="with --once: rebalance now whatever the bands, calendar and cooldown say",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=None,
+        help="log lines as readable text or one JSON object each (default: [daemon] log_format)",
+    )
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    parser.add_argument(
+        "--simulator-config",
+        type=Path,
+        default=None,
+        help="paper mode's simulator TOML (default: the config's name with -sim added)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the config, set up logging with every secret redacted, and run the daemon."""
+    from rebalancer.domain.errors import ConfigError
+    from rebalancer.runtime.daemon import RunOptions, run_daemon
+    from rebalancer.runtime.gateways import config_secrets
+    from rebalancer.runtime.instance_lock import AlreadyRunning
+    from rebalancer.runtime.logs import configure_logging
+    from rebalancer.settings import load_config
+
+    if args.force and not args.once:
+        print("rebalancer run: --force needs --once", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        print(f"rebalancer run: the config is wrong:\n{error}", file=sys.stderr)
+        return EXIT_USAGE
+    log_format = args.log_format or config.daemon.log_format.value
+    configure_logging(log_format, args.log_level.upper(), config_secrets(config))
+    options = RunOptions(once=args.once, force=args.force, simulator_config=args.simulator_config)
+    try:
+        return asyncio.run(run_daemon(config, options))
+    except AlreadyRunning as error:
+        print(f"rebalancer run: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except ConfigError as error:
+        print(f"rebalancer run: the config is wrong:\n{error}", file=sys.stderr)
+        return EXIT_USAGE

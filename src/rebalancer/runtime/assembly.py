@@ -1,0 +1,155 @@
+"""Turn the config into the services' plain settings and wire one ``DaemonLoop``.
+
+Services never read the config (layer rule); this module copies each table into the frozen
+values they take: ``ExecutionSettings`` per portfolio, ``MarketDataSettings``, the breaker's
+limits. It also gives each portfolio its snapshot source: a REST refresh of its venues (balances
+are the exchange's truth before every plan), transfers still in flight from the Store, and the
+configured routes between its venues.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from rebalancer.codecs.plan_json import dump_plan
+from rebalancer.codecs.snapshot_json import dump_snapshot
+from rebalancer.core.breaker import BreakerLimits
+from rebalancer.core.planner import plan_rebalance
+from rebalancer.core.pretrade import PretradeLimits
+from rebalancer.domain.plan import Plan, RunType
+from rebalancer.domain.policy import Policy
+from rebalancer.domain.records import TransferState
+from rebalancer.domain.snapshot import InTransit, Route, Snapshot
+from rebalancer.ports import Clock, Store, VenueGateway
+from rebalancer.services.breaker_keeper import BreakerKeeper
+from rebalancer.services.daemon_loop import DaemonLoop, PortfolioWork
+from rebalancer.services.execution_settings import (
+    ExecutionSettings,
+    OrderSettings,
+    TransferSettings,
+)
+from rebalancer.services.executor import Executor
+from rebalancer.services.market_state import MarketDataSettings, MarketState
+from rebalancer.services.rebalance_cycle import CycleDeps, RebalanceCycle
+from rebalancer.services.recovery import Recovery
+from rebalancer.settings import AppConfig, PortfolioConfig
+
+HUNDRED = Decimal(100)
+TRANSFER_POLL_S = 1.0
+IN_FLIGHT = (TransferState.SUBMITTED, TransferState.CONFIRMED)
+
+
+def breaker_limits(config: AppConfig) -> BreakerLimits:
+    """The ``[risk]`` table as the breaker's limits."""
+    return BreakerLimits(
+        max_consecutive_failures=config.risk.failures_to_trip,
+        max_slippage_bps=config.risk.max_slippage_percent * HUNDRED,
+    )
+
+
+def execution_settings(config: AppConfig, portfolio: PortfolioConfig) -> ExecutionSettings:
+    """One portfolio's ``execution`` and ``approval`` tables with the daemon-wide ``[risk]``."""
+    execution, risk = portfolio.execution, config.risk
+    return ExecutionSettings(
+        orders=OrderSettings(
+            style=execution.order_type.value,  # type: ignore[arg-type]  # accepted and converted
+            limit_timeout_s=execution.limit_timeout_s,
+            limit_fallback=execution.on_limit_timeout.value,  # type: ignore[arg-type]
+        ),
+        transfers=TransferSettings(
+            arrival_timeout_s=execution.transfer_timeout_s, poll_interval_s=TRANSFER_POLL_S
+        ),
+        limits=PretradeLimits(
+            max_run_notional=risk.max_notional_per_run,
+            max_day_notional=risk.max_notional_per_day,
+            max_price_move=risk.max_price_jump_percent / HUNDRED,
+            max_venue_disagreement=risk.max_cross_venue_deviation_percent / HUNDRED,
+        ),
+        max_rounds=execution.max_rounds,
+        approval_above_notional=portfolio.approval.required_above_notional,
+    )
+
+
+def market_data_settings(config: AppConfig) -> MarketDataSettings:
+    """The ``[market_data]`` table."""
+    table = config.market_data
+    return MarketDataSettings(
+        max_age_s=table.max_age_s,
+        stream_silent_after_s=table.stream_silent_after_s,
+        rest_poll_interval_s=table.rest_poll_interval_s,
+        reconnect_initial_backoff_s=table.reconnect_initial_backoff_s,
+        reconnect_max_backoff_s=table.reconnect_max_backoff_s,
+    )
+
+
+def watched_symbols(config: AppConfig) -> dict[str, list[str]]:
+    """Per venue, ``ASSET/QUOTE`` for every asset any portfolio on it holds."""
+    symbols: dict[str, set[str]] = {}
+    for portfolio in config.portfolios.values():
+        pairs = {f"{a}/{portfolio.quote}" for a in portfolio.weights if a != portfolio.quote}
+        for venue in portfolio.venues:
+            symbols.setdefault(venue, set()).update(pairs)
+    return {venue: sorted(pairs) for venue, pairs in symbols.items()}
+
+
+def snapshot_source(
+    market_state: MarketState, store: Store, policy: Policy, routes: tuple[Route, ...]
+) -> Callable[[], Awaitable[Snapshot]]:
+    """A fresh snapshot of ``policy``'s venues: REST refresh, then freeze with transfers."""
+    venues = set(policy.venues)
+    own_routes = tuple(r for r in routes if {r.source, r.destination} <= venues)
+
+    async def take_snapshot() -> Snapshot:
+        for venue in policy.venues:
+            await market_state.refresh(venue)
+        in_transit = [
+            InTransit(t.asset, t.source, t.destination, t.amount - (t.fee or Decimal(0)))
+            for t in await store.pending_transfers()
+            if t.state in IN_FLIGHT and {t.source, t.destination} <= venues
+        ]
+        return market_state.snapshot(policy.venues, own_routes, in_transit)
+
+    return take_snapshot
+
+
+def _planner(snapshot: Snapshot, policy: Policy, run_type: RunType, amount: Decimal | None) -> Plan:
+    return plan_rebalance(snapshot, policy, run_type, amount)
+
+
+@dataclass(frozen=True, slots=True)
+class Wiring:
+    """The adapters the loop is built on (all already started by the caller)."""
+
+    config: AppConfig
+    store: Store
+    clock: Clock
+    gateways: Mapping[str, VenueGateway]
+    market_state: MarketState
+
+
+def build_loop(wiring: Wiring, stop: asyncio.Event) -> DaemonLoop:
+    """One breaker, one recovery and, per portfolio, an executor and a run cycle."""
+    config, store, clock = wiring.config, wiring.store, wiring.clock
+    breaker = BreakerKeeper(store, clock, breaker_limits(config))
+    routes = config.routes_for_snapshot()
+    portfolios: dict[str, PortfolioWork] = {}
+    for name, portfolio in config.portfolios.items():
+        policy = config.policy(name)
+        executor = Executor(store, clock, breaker, execution_settings(config, portfolio), stop)
+        deps = CycleDeps(
+            take_snapshot=snapshot_source(wiring.market_state, store, policy, routes),
+            planner=_planner,
+            snapshot_json=dump_snapshot,
+            plan_json=dump_plan,
+        )
+        gateways = {venue: wiring.gateways[venue] for venue in policy.venues}
+        cycle = RebalanceCycle(store, clock, executor, gateways, deps)
+        portfolios[name] = PortfolioWork(policy, cycle, deps)
+    first = next(iter(config.portfolios.values()))
+    recovery = Recovery(
+        store, clock, breaker, execution_settings(config, first), dict(wiring.gateways)
+    )
+    return DaemonLoop(portfolios, store, clock, breaker, recovery, stop=stop)

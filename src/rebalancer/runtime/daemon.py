@@ -1,0 +1,177 @@
+"""The daemon process from start to exit: the one place that builds and tears down adapters.
+
+Start-up, in order: take the state directory's lock (a second daemon refuses to start, naming
+the PID), open the Store (schema upgraded), start the paper simulator if a venue is simulated,
+build the ccxt gateways, start market state (markets, a first REST reading, streams), then
+recovery, and only then the scheduler (or one cycle with ``--once``).
+
+Shutdown on SIGTERM or SIGINT: the scheduler starts nothing more, running checks reach a safe
+point within ``daemon.shutdown_grace_s`` (then are cancelled), and everything is closed in
+reverse order: market state, gateways, simulator, Store, lock. The exit status is 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rebalancer.domain.runs import RunStatus
+from rebalancer.persistence import open_store
+from rebalancer.runtime.assembly import Wiring, build_loop, market_data_settings, watched_symbols
+from rebalancer.runtime.clock import SystemClock
+from rebalancer.runtime.gateways import build_gateways
+from rebalancer.runtime.instance_lock import InstanceLock
+from rebalancer.runtime.paper import (
+    default_simulator_config,
+    load_paper_simulator,
+    simulated_venues,
+    start_paper_simulator,
+)
+from rebalancer.services.daemon_loop import CheckAction, CheckResult, DaemonLoop
+from rebalancer.services.market_state import MarketState
+from rebalancer.services.scheduler import CheckScheduler
+from rebalancer.settings import AppConfig
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """How ``rebalancer run`` was asked to run."""
+
+    once: bool = False
+    force: bool = False  # with once: a manual trigger, whatever the bands and the cooldown
+    simulator_config: Path | None = None  # paper mode's simulator TOML
+
+
+class StopSignals:
+    """SIGTERM and SIGINT set ``requested`` (and the executors' stop) instead of killing us."""
+
+    def __init__(self, *events: asyncio.Event) -> None:
+        self.requested = asyncio.Event()
+        self._events = events
+        self._installed: list[signal.Signals] = []
+
+    def install(self) -> None:
+        """Handle the signals on the running loop."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._on_signal, sig)
+            self._installed.append(sig)
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        if not self.requested.is_set():
+            log.warning("%s received: finishing the current step, then stopping", sig.name)
+        self.requested.set()
+        for event in self._events:
+            event.set()
+
+    def remove(self) -> None:
+        """Restore the default handlers."""
+        loop = asyncio.get_running_loop()
+        for sig in self._installed:
+            loop.remove_signal_handler(sig)
+        self._installed.clear()
+
+
+async def run_daemon(config: AppConfig, options: RunOptions) -> int:
+    """Run until a stop signal (or one cycle with ``once``) and return the exit status.
+
+    Raises ``AlreadyRunning`` when another daemon holds the state directory.
+    """
+    with InstanceLock(Path(config.daemon.state_dir)):
+        log.info("rebalancer starting (state in %s)", config.daemon.state_dir)
+        stop = asyncio.Event()
+        signals = StopSignals(stop)
+        signals.install()
+        try:
+            async with _adapters(config, options) as wiring:
+                loop = build_loop(wiring, stop)
+                if options.once:
+                    return await _once(loop, force=options.force)
+                await _serve(config, loop, signals)
+        finally:
+            signals.remove()
+        log.info("rebalancer stopped")
+        return EXIT_OK
+
+
+@contextlib.asynccontextmanager
+async def _adapters(config: AppConfig, options: RunOptions) -> AsyncIterator[Wiring]:
+    """Open every adapter; close them in reverse order however the daemon ends."""
+    async with contextlib.AsyncExitStack() as stack:
+        clock = SystemClock()
+        store = await open_store(config.daemon.effective_database_url())
+        stack.push_async_callback(store.close)
+        paper: dict[str, Any] | None = None
+        if simulated_venues(config):
+            source = config.source_file
+            path = options.simulator_config or (
+                default_simulator_config(source) if source else Path("paper-sim.toml")
+            )
+            server = load_paper_simulator(config, path)
+            stack.push_async_callback(server.stop)
+            paper = await start_paper_simulator(server)
+        gateways = build_gateways(config, paper)
+        for gateway in gateways.values():
+            stack.push_async_callback(gateway.close)
+        market_state = MarketState(
+            gateways, watched_symbols(config), clock, market_data_settings(config)
+        )
+        await stack.enter_async_context(market_state)
+        for name in market_state.venues:
+            state = market_state.venue(name)
+            log.info(
+                "venue %s: %d markets, %d balances", name, len(state.markets), len(state.balances)
+            )
+        yield Wiring(config, store, clock, gateways, market_state)
+
+
+async def _once(loop: DaemonLoop, *, force: bool) -> int:
+    """Recover, check every portfolio once (running what is due), reconcile, report."""
+    report = await loop.recover()
+    results = await loop.check_all(manual=force)
+    if not loop.stop.is_set():
+        final = await loop.recover()
+        report.unreconciled.update(final.unreconciled)
+    for result in results:
+        log.info("%s: %s: %s", result.portfolio, result.action.value, result.reason)
+    failed = [r for r in results if _failed(r)]
+    return EXIT_FAILURE if failed or report.unreconciled else EXIT_OK
+
+
+def _failed(result: CheckResult) -> bool:
+    return (
+        result.action is CheckAction.RAN
+        and result.run is not None
+        and result.run.status is RunStatus.FAILED
+    )
+
+
+async def _serve(config: AppConfig, loop: DaemonLoop, signals: StopSignals) -> None:
+    """Recover, schedule the checks, and wait for a stop signal; then drain."""
+    await loop.recover()
+    policies = {name: config.policy(name) for name in config.portfolios}
+    scheduler = CheckScheduler(
+        loop,
+        policies,
+        check_interval_s=config.daemon.check_interval_s,
+        misfire_grace_s=config.daemon.misfire_grace_s,
+    )
+    if not signals.requested.is_set():
+        scheduler.start()
+        log.info("rebalancer running; SIGTERM or Ctrl-C stops it")
+        await signals.requested.wait()
+    scheduler.shutdown()
+    finished = await loop.drain(config.daemon.shutdown_grace_s)
+    if not finished:
+        log.warning("some work was cancelled at the grace limit; the next start recovers it")

@@ -1,0 +1,265 @@
+"""The daemon's work between start-up and shutdown: check portfolios, start and finish runs.
+
+Start-up and crash recovery are one path (``recover``): every venue is reconciled and every run
+in flight settled before anything trades; a venue that could not be reconciled is not traded
+until a later ``reconcile_again`` succeeds.
+
+A check of one portfolio (``check``), in order:
+
+1. nothing starts once ``stop`` is set, while recovery runs, or while the portfolio already has
+   a check or run going (one run per portfolio at a time);
+2. the breaker is re-read from the Store, so ``rebalancer resume`` takes effect;
+3. a run waiting for approval is carried out once the ``approved`` event is in its log (the
+   ``rebalancer approve`` command writes it), from a fresh snapshot; otherwise it keeps waiting
+   and no other run starts;
+4. a portfolio on an unreconciled venue, or with the breaker not ACTIVE, is not traded;
+5. otherwise a snapshot is taken and the triggers decide (drift, calendar, cooldown, or a
+   manual request); a run starts when they say so.
+
+``drain`` is the first phase of shutdown: set ``stop`` (running nodes reach a safe point), wait
+up to the grace period, then cancel what is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
+
+from rebalancer.core.triggers import decide_for_snapshot
+from rebalancer.domain.breaker import BreakerState
+from rebalancer.domain.errors import VenueError
+from rebalancer.domain.plan import RunType
+from rebalancer.domain.policy import Policy
+from rebalancer.domain.records import RunRecord
+from rebalancer.domain.runs import RunStatus
+from rebalancer.ports import Clock, Store
+from rebalancer.services.breaker_keeper import BreakerKeeper
+from rebalancer.services.rebalance_cycle import CycleDeps, RebalanceCycle
+from rebalancer.services.recovery import Recovery, RecoveryReport
+
+log = logging.getLogger(__name__)
+
+APPROVED = "approved"
+
+
+class CheckAction(enum.StrEnum):
+    """What one check of a portfolio did."""
+
+    SKIPPED = "skipped"  # not checked now (busy, stopping, breaker, venue, waiting)
+    IDLE = "idle"  # checked: no trigger fired
+    RAN = "ran"  # a run started (or an approved one went ahead) and ended or parked
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The outcome of one check, with a sentence for people and the run if one ran."""
+
+    portfolio: str
+    action: CheckAction
+    reason: str
+    run: RunRecord | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioWork:
+    """One portfolio as the loop drives it: its policy, its run cycle and the cycle's inputs."""
+
+    policy: Policy
+    cycle: RebalanceCycle
+    deps: CycleDeps
+
+
+class DaemonLoop:
+    """Checks portfolios and carries out their runs; shared by the scheduler and ``--once``."""
+
+    def __init__(
+        self,
+        portfolios: Mapping[str, PortfolioWork],
+        store: Store,
+        clock: Clock,
+        breaker: BreakerKeeper,
+        recovery: Recovery,
+        *,
+        stop: asyncio.Event,
+    ) -> None:
+        self._portfolios = dict(portfolios)
+        self._store = store
+        self._clock = clock
+        self._breaker = breaker
+        self._recovery = recovery
+        self.stop = stop
+        self._busy: set[str] = set()
+        self._recovering = False
+        self._unreconciled: frozenset[str] = frozenset()
+        self._tasks: set[asyncio.Task[object]] = set()
+
+    @property
+    def portfolios(self) -> tuple[str, ...]:
+        """Every portfolio's name, in config order."""
+        return tuple(self._portfolios)
+
+    @property
+    def unreconciled(self) -> frozenset[str]:
+        """Venues the last recovery could not reconcile (not traded)."""
+        return self._unreconciled
+
+    # -- recovery -------------------------------------------------------------------------
+
+    async def recover(self) -> RecoveryReport:
+        """Reconcile every venue and settle every run in flight; remember what failed."""
+        self._recovering = True
+        try:
+            report = await self._recovery.run()
+        finally:
+            self._recovering = False
+        self._unreconciled = frozenset(report.unreconciled)
+        settled = ", ".join(f"{run} {status}" for run, status in report.settled_runs.items())
+        log.info(
+            "recovery: %d orders settled, %d cancelled, %d never arrived, %d stray; runs: %s",
+            len(report.settled_orders),
+            len(report.cancelled_orders),
+            len(report.never_arrived),
+            len(report.stray_orders),
+            settled or "none in flight",
+        )
+        for venue, why in sorted(report.unreconciled.items()):
+            log.error("venue %s is not reconciled and will not be traded: %s", venue, why)
+        return report
+
+    async def reconcile_again(self) -> RecoveryReport | None:
+        """Retry recovery while some venue is unreconciled and no portfolio is busy."""
+        if not self._unreconciled or self._busy or self.stop.is_set():
+            return None
+        return await self.recover()
+
+    # -- checks ---------------------------------------------------------------------------
+
+    async def check_all(self, *, manual: bool = False) -> list[CheckResult]:
+        """Check every portfolio one after another (what ``run --once`` does)."""
+        return [await self.check(name, manual=manual) for name in self._portfolios]
+
+    async def check(self, name: str, *, manual: bool = False) -> CheckResult:
+        """Check one portfolio and carry out what the check decides (see the module doc)."""
+        work = self._portfolios[name]
+        if self.stop.is_set():
+            return CheckResult(name, CheckAction.SKIPPED, "shutting down")
+        if self._recovering:
+            return CheckResult(name, CheckAction.SKIPPED, "recovery is running")
+        if name in self._busy:
+            return CheckResult(name, CheckAction.SKIPPED, "a check or run is already going")
+        self._busy.add(name)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            result = await self._check(work, manual=manual)
+        finally:
+            self._busy.discard(name)
+            if task is not None:
+                self._tasks.discard(task)
+        level = logging.DEBUG if result.action is CheckAction.IDLE else logging.INFO
+        log.log(level, "%s: %s (%s)", name, result.action.value, result.reason)
+        return result
+
+    async def _check(self, work: PortfolioWork, *, manual: bool) -> CheckResult:
+        name = work.policy.name
+        await self._breaker.load()
+        for run in await self._store.runs_in_flight():
+            if run.portfolio == name:
+                return await self._in_flight(work, run)
+        blocked = sorted(set(work.policy.venues) & self._unreconciled)
+        if blocked:
+            return CheckResult(name, CheckAction.SKIPPED, f"{', '.join(blocked)} not reconciled")
+        if self._breaker.state is not BreakerState.ACTIVE:
+            why = f"circuit breaker is {self._breaker.state.value}: `rebalancer resume` re-arms it"
+            return CheckResult(name, CheckAction.SKIPPED, why)
+        try:
+            snapshot = await work.deps.take_snapshot()
+        except VenueError as error:
+            return CheckResult(name, CheckAction.SKIPPED, f"no snapshot: {error}")
+        decision = decide_for_snapshot(
+            snapshot,
+            work.policy,
+            last_rebalance_at=await self._store.last_completed_run_at(name),
+            now=self._clock.now(),
+            manual=manual,
+        )
+        if not decision.should_run or decision.trigger is None:
+            return CheckResult(name, CheckAction.IDLE, decision.reason)
+        log.info("%s: rebalancing (%s): %s", name, decision.trigger.value, decision.reason)
+        run = await self._guarded(
+            name,
+            work.cycle.start(
+                work.policy,
+                RunType.FULL,
+                decision.trigger,
+                unreconciled=self._unreconciled,
+                why=decision.reason,
+            ),
+        )
+        return CheckResult(name, CheckAction.RAN, _ended(run), run)
+
+    async def _in_flight(self, work: PortfolioWork, run: RunRecord) -> CheckResult:
+        """A run of this portfolio is not finished: go ahead with it if approved, else wait."""
+        name = work.policy.name
+        if run.status is not RunStatus.AWAITING_APPROVAL:
+            why = f"run {run.id} is still {run.status.value}; recovery settles it first"
+            return CheckResult(name, CheckAction.SKIPPED, why)
+        approvals = [e for e in await self._store.events(run.id) if e.kind == APPROVED]
+        if not approvals:
+            why = f"run {run.id} awaits approval: `rebalancer approve {run.id}`"
+            return CheckResult(name, CheckAction.SKIPPED, why)
+        if self._breaker.state is not BreakerState.ACTIVE:
+            why = f"run {run.id} is approved but the circuit breaker is {self._breaker.state.value}"
+            return CheckResult(name, CheckAction.SKIPPED, why)
+        by = approvals[-1].payload.get("by", "someone")
+        log.info("%s: run %s was approved by %s; carrying it out", name, run.id, by)
+        ended = await self._guarded(name, self._approved(work, run))
+        return CheckResult(name, CheckAction.RAN, _ended(ended), ended)
+
+    async def _approved(self, work: PortfolioWork, run: RunRecord) -> RunRecord:
+        """Plan an approved run again from fresh prices and balances, then execute it."""
+        snapshot = await work.deps.take_snapshot()
+        plan = work.deps.planner(snapshot, work.policy, run.run_type, run.amount)
+        return await work.cycle.carry_out(run, work.policy, snapshot, plan, self._unreconciled)
+
+    async def _guarded(self, name: str, work: Awaitable[RunRecord]) -> RunRecord:
+        """Await a run; if it raises, end whatever run it left open as FAILED, then re-raise."""
+        try:
+            return await work
+        except Exception as error:
+            for run in await self._store.runs_in_flight():
+                if run.portfolio == name and run.status is not RunStatus.AWAITING_APPROVAL:
+                    reason = f"failed: {type(error).__name__}: {error}"
+                    await self._store.set_run_status(run.id, RunStatus.FAILED, reason)
+                    log.error("%s: run %s failed: %s", name, run.id, reason)
+            raise
+
+    # -- shutdown -------------------------------------------------------------------------
+
+    async def drain(self, grace_s: float) -> bool:
+        """Stop starting work, let running checks reach a safe point, cancel after ``grace_s``.
+
+        Returns True when everything finished within the grace period.
+        """
+        self.stop.set()
+        pending = {task for task in self._tasks if task is not asyncio.current_task()}
+        if not pending:
+            return True
+        log.info("waiting up to %.0f s for %d running check(s)", grace_s, len(pending))
+        _, late = await asyncio.wait(pending, timeout=grace_s)
+        for task in late:
+            log.warning("cancelling %s after the %.0f s grace period", task.get_name(), grace_s)
+            task.cancel()
+        if late:
+            await asyncio.wait(late, timeout=5.0)
+        return not late
+
+
+def _ended(run: RunRecord) -> str:
+    """A sentence on how a run ended (or where it stopped)."""
+    reason = f": {run.reason}" if run.reason else ""
+    return f"run {run.id} {run.status.value}{reason}"

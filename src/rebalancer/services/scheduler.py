@@ -1,0 +1,115 @@
+"""When the daemon checks its portfolios: APScheduler jobs on the running asyncio loop.
+
+Per portfolio, one interval job checks drift, calendar and cooldown every ``check_interval_s``
+(the first check runs at once); a portfolio with a calendar also gets a daily job just after
+00:00 UTC, so a scheduled date is acted on promptly however long the interval. One more job
+retries recovery while a venue is unreconciled.
+
+Every job runs with ``coalesce=True`` (checks missed while the loop was busy run once, not once
+each), ``max_instances=1`` and an explicit ``misfire_grace_time``; times are UTC. A job never
+raises into APScheduler: a failed check is logged and the next one runs as planned.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from rebalancer.domain.policy import Policy
+from rebalancer.services.daemon_loop import DaemonLoop
+
+log = logging.getLogger(__name__)
+
+RECONCILE_JOB = "reconcile"
+
+
+def check_job_id(portfolio: str) -> str:
+    """The id of a portfolio's interval check."""
+    return f"check:{portfolio}"
+
+
+def calendar_job_id(portfolio: str) -> str:
+    """The id of a portfolio's daily calendar check."""
+    return f"calendar:{portfolio}"
+
+
+class CheckScheduler:
+    """Owns the APScheduler instance; ``start`` needs a running event loop."""
+
+    def __init__(
+        self,
+        loop: DaemonLoop,
+        policies: Mapping[str, Policy],
+        *,
+        check_interval_s: float,
+        misfire_grace_s: int,
+    ) -> None:
+        self._loop = loop
+        self._policies = dict(policies)
+        self._interval_s = check_interval_s
+        self._scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": misfire_grace_s,
+            },
+        )
+
+    @property
+    def job_ids(self) -> list[str]:
+        """Every scheduled job's id."""
+        return sorted(job.id for job in self._scheduler.get_jobs())
+
+    def start(self) -> None:
+        """Add every job and start the scheduler (first checks run right away)."""
+        now = datetime.now(UTC)
+        interval = IntervalTrigger(seconds=self._interval_s, timezone=UTC)
+        for name, policy in self._policies.items():
+            self._scheduler.add_job(
+                self._guard(check_job_id(name), functools.partial(self._loop.check, name)),
+                interval,
+                id=check_job_id(name),
+                name=f"check {name}",
+                next_run_time=now,
+            )
+            if policy.calendar is not None:
+                self._scheduler.add_job(
+                    self._guard(calendar_job_id(name), functools.partial(self._loop.check, name)),
+                    CronTrigger(hour=0, minute=0, second=5, timezone=UTC),
+                    id=calendar_job_id(name),
+                    name=f"calendar {name}",
+                )
+        self._scheduler.add_job(
+            self._guard(RECONCILE_JOB, self._loop.reconcile_again),
+            interval,
+            id=RECONCILE_JOB,
+            name="reconcile unreconciled venues",
+        )
+        self._scheduler.start()
+        log.info(
+            "scheduler started: %d portfolio(s) checked every %.0f s",
+            len(self._policies),
+            self._interval_s,
+        )
+
+    def shutdown(self) -> None:
+        """Start no more jobs (running ones are drained by the loop, not here)."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    @staticmethod
+    def _guard(job_id: str, call: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+        async def job() -> None:
+            try:
+                await call()
+            except Exception:
+                log.exception("job %s failed; it runs again at its next time", job_id)
+
+        return job
