@@ -114,9 +114,11 @@ async def test_ws_login_with_a_wrong_secret_is_an_authentication_error(sim: Sim)
         await asyncio.wait_for(okx.watch_balance(), 5)
 
 
-async def test_silenced_market_stream_sends_nothing(sim: Sim) -> None:
+async def test_quiet_market_ticker_is_resent_and_silence_stops_it(sim: Sim) -> None:
     okx = sim.exchange()
-    await asyncio.wait_for(okx.watch_ticker("BTC/USDT"), 5)
+    first = await asyncio.wait_for(okx.watch_ticker("BTC/USDT"), 5)
+    again = await asyncio.wait_for(okx.watch_ticker("BTC/USDT"), 3)  # no price change: heartbeat
+    assert again["bid"] == first["bid"]
     sim.frontends["okx"].context.silent.add("market")
     with pytest.raises(TimeoutError):
-        await asyncio.wait_for(okx.watch_ticker("BTC/USDT"), 0.5)
+        await asyncio.wait_for(okx.watch_ticker("BTC/USDT"), 1.3)

@@ -2,8 +2,9 @@
 
 ``create_frontend(context)`` is the protocol's factory (see ``exchange_sim.frontend``). The app
 checks injected faults first, then answers OKX errors in OKX's envelope. Market-data channels
-are pushed when the engine moves prices and re-sent every ``stream_interval_ms`` so a quiet
-market still looks alive, as OKX's own periodic pushes do.
+are pushed whenever the engine moves prices, and re-sent at least once a second
+(``max(stream_interval_ms, 1 s)``) so a quiet market still looks alive, as OKX's periodic
+pushes do.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from rebalancer.exchange_sim.okx.rest_wallet import WalletRoutes
 from rebalancer.exchange_sim.okx.ws_server import OkxStreams
 
 REPEATED_CHANNELS = frozenset({"tickers", "bbo-tbt", "books5"})
+QUIET_REPEAT_S = 1.0
 
 
 class OkxFrontend:
@@ -78,7 +80,7 @@ class OkxFrontend:
             await self.streams.close()
 
     async def _pump(self) -> None:
-        interval_s = max(self.context.stream_interval_ms, 10) / 1000
+        interval_s = max(self.context.stream_interval_ms / 1000, QUIET_REPEAT_S)
         while True:
             await asyncio.sleep(interval_s)
             self.streams.repeat_market(REPEATED_CHANNELS)
