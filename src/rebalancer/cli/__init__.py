@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config-schema": ("config_schema", "print the config's JSON Schema (for editors)"),
     "plan": ("plan", "plan a rebalance from a snapshot and print it"),
     "db": ("db", "manage the state database (upgrade)"),
+    "run": ("run", "run the daemon (or one cycle with --once)"),
 }
 
 class CommandModule(Protocol):
