@@ -2,22 +2,26 @@
 
 A valid config prints a short summary (portfolios, targets, bands, schedule, venues, routes)
 and exits 0. An invalid one prints every problem on stderr, one per line as
-``FILE: key.path: message``, and exits 2; never a traceback, never a secret.
+``FILE: key.path: message``, and exits 2; never a traceback, never a secret. With
+``--snapshot`` every portfolio is also checked against what the snapshot's venues list.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
-from rebalancer.domain.errors import ConfigError
+from rebalancer.domain.errors import ConfigError, Problem, SnapshotError
+from rebalancer.domain.snapshot import Snapshot
 
 EXIT_OK = 0
 EXIT_INVALID = 2
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declare the config file argument."""
+    """Declare the config file argument and the optional snapshot."""
     parser.add_argument(
         "path", nargs="?", metavar="PATH", help="the TOML config file (default: --config)"
     )
@@ -26,23 +30,56 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="the TOML config file, as other commands take it (default: $REBALANCER_CONFIG)",
     )
+    parser.add_argument(
+        "--snapshot",
+        metavar="PATH",
+        type=Path,
+        help="also check every portfolio against a snapshot JSON file (contracts §2)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Load the config with the process environment and print its summary or its problems."""
-    from rebalancer.settings import load_config
+    from rebalancer.settings import check_against_snapshot, load_config
     from rebalancer.settings.summary import summary_lines
 
-    path = args.path or args.config
     try:
-        config = load_config(path)
+        config = load_config(args.path or args.config)
     except ConfigError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        count = len(error.problems)
-        print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
-        return EXIT_INVALID
+        return _refuse(error.problems)
+    if args.snapshot is not None:
+        try:
+            snapshot = _read_snapshot(args.snapshot)
+        except (OSError, SnapshotError) as error:
+            return _refuse([Problem("snapshot", _reason(error), str(args.snapshot))])
+        problems = [
+            p for name in config.portfolios for p in check_against_snapshot(config, name, snapshot)
+        ]
+        if problems:
+            return _refuse(problems)
     print(f"{config.source_file}: valid")
     for line in summary_lines(config):
         print(line)
+    if args.snapshot is not None:
+        print(f"every portfolio can be traded on the venues in {args.snapshot}")
     return EXIT_OK
+
+
+def _read_snapshot(path: Path) -> Snapshot:
+    from rebalancer.codecs.snapshot_json import parse_snapshot
+
+    return parse_snapshot(path.read_text(encoding="utf-8"))
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "does not exist"
+    return str(error) if isinstance(error, SnapshotError) else f"cannot be read ({error})"
+
+
+def _refuse(problems: Sequence[Problem]) -> int:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    count = len(problems)
+    print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+    return EXIT_INVALID

@@ -91,7 +91,7 @@ def read_env(env: Mapping[str, str]) -> tuple[Tree, list[Problem]]:
         return dict(_MappingEnvSource(AppConfig, env)()), problems
     except SettingsError as error:
         named = _SETTINGS_FIELD.search(str(error))
-        field = named[1] if named else "file"
+        field = named[1] if named else "REBALANCER_*"
         message = "expected a JSON value (the value is not shown: it may be secret)"
         problems.append(Problem(field, message, ENVIRONMENT))
         return {}, problems

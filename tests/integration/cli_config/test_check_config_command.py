@@ -118,3 +118,34 @@ def test_config_schema_prints_a_json_schema_of_the_file() -> None:
     assert schema["additionalProperties"] is False
     assert set(schema["required"]) == {"portfolios", "venues"}
     assert "PortfolioConfig" in schema["$defs"]
+
+
+def test_a_snapshot_the_config_fits_is_confirmed() -> None:
+    snapshot = REPO / "config" / "example-snapshot.json"
+    result = rebalancer("check-config", str(EXAMPLE), "--snapshot", str(snapshot))
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.splitlines()[-1]
+    assert last == f"every portfolio can be traded on the venues in {snapshot}"
+
+
+def test_an_asset_the_snapshot_does_not_list_is_a_problem(tmp_path: Path) -> None:
+    document = json.loads((REPO / "config" / "example-snapshot.json").read_text("utf-8"))
+    document["venues"]["okx"]["markets"].pop("SOL/USDT")
+    snapshot = tmp_path / "no-sol.json"
+    snapshot.write_text(json.dumps(document), encoding="utf-8")
+    result = rebalancer("check-config", str(EXAMPLE), "--snapshot", str(snapshot))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"{EXAMPLE}: portfolios.core.weights.SOL: no venue of the portfolio lists SOL/USDT "
+        "(venues in snapshot: binance, okx)",
+        "1 problem found",
+    ]
+
+
+def test_a_malformed_snapshot_is_named(tmp_path: Path) -> None:
+    snapshot = tmp_path / "bad.json"
+    snapshot.write_text('{"version": 1}', encoding="utf-8")
+    result = rebalancer("check-config", str(EXAMPLE), "--snapshot", str(snapshot))
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == f"{snapshot}: snapshot: taken_at: missing"
+    assert "Traceback" not in result.stderr

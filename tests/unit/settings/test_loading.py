@@ -168,3 +168,12 @@ def test_the_example_config_has_the_four_routes() -> None:
     }
     assert routes["BTC", "okx", "binance"].fee == Decimal("0.0002")
     assert routes["USDT", "binance", "okx"].eta_s == 300
+
+
+def test_the_process_environment_does_not_leak_into_an_explicit_env(
+    write_config: WriteConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REBALANCER_PORTFOLIOS__CORE__COOLDOWN_DAYS", "9")
+    path = write_config()
+    assert load_config(path, env={}).portfolios["core"].cooldown_days == 2
+    assert load_config(path).portfolios["core"].cooldown_days == 9
