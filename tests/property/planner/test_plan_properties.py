@@ -26,7 +26,7 @@ from tests.unit.planner.builders import (
 from rebalancer.core.planner import plan_rebalance
 from rebalancer.domain.market import OrderSide
 from rebalancer.domain.plan import Plan, RunType
-from rebalancer.domain.policy import Constraints, Policy, RebalanceTo
+from rebalancer.domain.policy import Policy, RebalanceTo
 from rebalancer.domain.snapshot import Snapshot
 
 # asset -> (mid, tick, step, min_notional)
@@ -198,6 +198,3 @@ def test_the_same_input_gives_the_same_plan(case: tuple[Snapshot, Policy]) -> No
     snap, rules = case
 
     assert plan_rebalance(snap, rules) == plan_rebalance(snap, rules)
-
-
-__all__ = ["Constraints"]

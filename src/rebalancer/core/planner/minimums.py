@@ -9,7 +9,6 @@ reason; after slicing, every slice is checked on its own.
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
 
 from rebalancer.core.planner.draft import Draft, Trade
 from rebalancer.core.planner.problem import Problem
@@ -51,6 +50,3 @@ def filter_minimums(draft: Draft, problem: Problem, constraints: Constraints) ->
 def passes(trade: Trade, problem: Problem, constraints: Constraints) -> bool:
     """True when ``trade`` may be placed."""
     return not order_problems(trade, problem, constraints)
-
-
-__all__ = ["Decimal", "filter_minimums", "order_problems", "passes"]
