@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rebalancer.core.dag import NodeOutcome, PlanGraph
 from rebalancer.domain.errors import PlanningError
@@ -76,3 +78,42 @@ def test_reporting_a_node_that_never_started_is_an_error() -> None:
     graph = PlanGraph({"a": [], "b": ["a"]})
     with pytest.raises(PlanningError, match="'b'"):
         graph.done("b")
+
+
+@st.composite
+def random_dags(draw: st.DrawFn) -> tuple[dict[str, list[str]], set[str]]:
+    size = draw(st.integers(min_value=1, max_value=12))
+    names = [f"n{i}" for i in range(size)]
+    deps = {
+        name: draw(st.lists(st.sampled_from(names[:i]), unique=True, max_size=3)) if i else []
+        for i, name in enumerate(names)
+    }
+    failing = set(draw(st.lists(st.sampled_from(names), unique=True)))
+    return deps, failing
+
+
+@given(random_dags())
+def test_every_node_ends_once_and_never_before_its_dependencies(
+    case: tuple[dict[str, list[str]], set[str]],
+) -> None:
+    deps, failing = case
+    graph = PlanGraph(deps)
+    finished: dict[str, NodeOutcome] = {}
+    for _ in range(len(deps) + 1):
+        ready = graph.ready()
+        for node in ready.skipped:
+            assert any(finished.get(d) is not NodeOutcome.DONE for d in deps[node])
+            finished[node] = NodeOutcome.SKIPPED
+        for node in ready.start:
+            assert all(finished.get(d) is NodeOutcome.DONE for d in deps[node])
+            if node in failing:
+                graph.failed(node)
+                finished[node] = NodeOutcome.FAILED
+            else:
+                graph.done(node)
+                finished[node] = NodeOutcome.DONE
+        if not graph.is_active:
+            break
+    assert not graph.is_active
+    assert set(finished) == set(deps)
+    assert dict(graph.outcomes) == finished
