@@ -1,4 +1,4 @@
-"""Rules that tie one part of the config to another: venue names used by portfolios and routes.
+"""Rules that tie one part of the config to another: venues used by portfolios and routes.
 
 They run on the raw (merged) tree rather than the validated models, so a mistake elsewhere in a
 portfolio never hides a reference to a venue that does not exist. Values of the wrong shape are
@@ -20,6 +20,7 @@ def reference_problems(tree: Tree) -> Iterator[tuple[Location, str]]:
     venues = tree.get("venues")
     known = sorted(venues) if isinstance(venues, dict) else []
     yield from _portfolio_venues(tree.get("portfolios"), known)
+    yield from _shared_venues(tree.get("portfolios"))
     yield from _route_venues(tree.get("routes"), known)
     yield from _repeated_routes(tree.get("routes"))
 
@@ -29,16 +30,33 @@ def _unknown(name: str, known: list[str]) -> str:
     return f'"{name}" is not a [venues.*] table (venues: {listed})'
 
 
-def _portfolio_venues(portfolios: object, known: list[str]) -> Iterator[tuple[Location, str]]:
+def _venue_uses(portfolios: object) -> Iterator[tuple[str, int, str]]:
+    """Every (portfolio, position, venue name) in the portfolios' ``venues`` lists."""
     if not isinstance(portfolios, dict):
         return
     for name, portfolio in portfolios.items():
         used = portfolio.get("venues") if isinstance(portfolio, dict) else None
-        if not isinstance(used, list):
-            continue
-        for index, venue in enumerate(used):
-            if isinstance(venue, str) and venue not in known:
-                yield ("portfolios", name, "venues", index), _unknown(venue, known)
+        if isinstance(used, list):
+            yield from ((name, i, venue) for i, venue in enumerate(used) if isinstance(venue, str))
+
+
+def _portfolio_venues(portfolios: object, known: list[str]) -> Iterator[tuple[Location, str]]:
+    for name, index, venue in _venue_uses(portfolios):
+        if venue not in known:
+            yield ("portfolios", name, "venues", index), _unknown(venue, known)
+
+
+def _shared_venues(portfolios: object) -> Iterator[tuple[Location, str]]:
+    """A venue's balances belong to one portfolio: two portfolios cannot share an account."""
+    owner: dict[str, str] = {}
+    for name, index, venue in _venue_uses(portfolios):
+        first = owner.setdefault(venue, name)
+        if first != name:
+            message = (
+                f"{venue} is already used by portfolio {first}: each portfolio needs its own "
+                "exchange account (a sub-account is a separate [venues.*] table)"
+            )
+            yield ("portfolios", name, "venues", index), message
 
 
 def _route_venues(routes: object, known: list[str]) -> Iterator[tuple[Location, str]]:

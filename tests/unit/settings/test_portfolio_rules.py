@@ -234,3 +234,15 @@ def test_execution_choices_are_checked(problems: Problems) -> None:
         'got "wait"',
         "FILE: portfolios.core.execution.order_type: expected 'market' or 'limit', got \"stop\"",
     ]
+
+
+def test_two_portfolios_cannot_share_a_venue(problems: Problems) -> None:
+    second = (
+        '[portfolios.alt]\nquote = "USDT"\nvenues = ["okx"]\n'
+        '[portfolios.alt.weights]\nBTC = "50"\nUSDT = "50"\n'
+    )
+    found = problems(extra=second)
+    assert found == [
+        "FILE: portfolios.alt.venues[0]: okx is already used by portfolio core: each portfolio "
+        "needs its own exchange account (a sub-account is a separate [venues.*] table)"
+    ]
