@@ -33,6 +33,7 @@ from rebalancer.services.execution_settings import (
 )
 from rebalancer.services.executor import Executor
 from rebalancer.services.market_state import MarketDataSettings, MarketState
+from rebalancer.services.narration import narrating
 from rebalancer.services.rebalance_cycle import CycleDeps, RebalanceCycle
 from rebalancer.services.recovery import Recovery
 from rebalancer.settings import AppConfig, PortfolioConfig
@@ -69,6 +70,7 @@ def execution_settings(config: AppConfig, portfolio: PortfolioConfig) -> Executi
             max_venue_disagreement=risk.max_cross_venue_deviation_percent / HUNDRED,
         ),
         max_rounds=execution.max_rounds,
+        max_snapshot_age_s=config.market_data.max_age_s,
         approval_above_notional=portfolio.approval.required_above_notional,
     )
 
@@ -141,7 +143,7 @@ def build_loop(wiring: Wiring, stop: asyncio.Event) -> DaemonLoop:
         executor = Executor(store, clock, breaker, execution_settings(config, portfolio), stop)
         deps = CycleDeps(
             take_snapshot=snapshot_source(wiring.market_state, store, policy, routes),
-            planner=_planner,
+            planner=narrating(_planner),
             snapshot_json=dump_snapshot,
             plan_json=dump_plan,
         )

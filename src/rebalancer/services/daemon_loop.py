@@ -37,8 +37,10 @@ from rebalancer.domain.records import RunRecord
 from rebalancer.domain.runs import RunStatus
 from rebalancer.ports import Clock, Store
 from rebalancer.services.breaker_keeper import BreakerKeeper
+from rebalancer.services.narration import describe_order, describe_transfer
 from rebalancer.services.rebalance_cycle import CycleDeps, RebalanceCycle
 from rebalancer.services.recovery import Recovery, RecoveryReport
+from rebalancer.services.run_history import run_transfers
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +202,15 @@ class DaemonLoop:
                 why=decision.reason,
             ),
         )
+        await self._tell(run)
         return CheckResult(name, CheckAction.RAN, _ended(run), run)
+
+    async def _tell(self, run: RunRecord) -> None:
+        """Log what a finished run's orders and transfers did."""
+        for order in await self._store.orders_for_run(run.id):
+            log.info("run %s: %s", run.id, describe_order(order))
+        for transfer in await run_transfers(self._store, run):
+            log.info("run %s: %s", run.id, describe_transfer(transfer))
 
     async def _in_flight(self, work: PortfolioWork, run: RunRecord) -> CheckResult:
         """A run of this portfolio is not finished: go ahead with it if approved, else wait."""
@@ -218,6 +228,7 @@ class DaemonLoop:
         by = approvals[-1].payload.get("by", "someone")
         log.info("%s: run %s was approved by %s; carrying it out", name, run.id, by)
         ended = await self._guarded(name, self._approved(work, run))
+        await self._tell(ended)
         return CheckResult(name, CheckAction.RAN, _ended(ended), ended)
 
     async def _approved(self, work: PortfolioWork, run: RunRecord) -> RunRecord:

@@ -1,0 +1,94 @@
+"""Readable sentences about plans and runs, for the daemon's log and the ``runs`` command.
+
+Pure formatting of domain values: every amount is the exact Decimal, never a float.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from decimal import Decimal
+
+from rebalancer.domain.money import format_decimal
+from rebalancer.domain.plan import Plan, RunType
+from rebalancer.domain.policy import Policy
+from rebalancer.domain.records import OrderRecord, TransferRecord
+from rebalancer.domain.snapshot import Snapshot
+from rebalancer.services.rebalance_cycle import Planner
+
+log = logging.getLogger(__name__)
+
+
+def describe_plan(plan: Plan) -> list[str]:
+    """One line per node, in plan order, then the estimated cost."""
+    lines = [
+        f"{o.id}: {o.side.value} {format_decimal(o.amount)} {o.symbol} on {o.venue}"
+        f" at ~{format_decimal(o.price)}" + _after(o.depends_on)
+        for o in plan.orders
+    ]
+    lines += [
+        f"{t.id}: transfer {format_decimal(t.amount)} {t.asset} {t.source} -> {t.destination}"
+        f" over {t.network}" + _after(t.depends_on)
+        for t in plan.transfers
+    ]
+    lines.append(f"estimated cost {format_decimal(plan.estimated_cost)} {_quote(plan)}")
+    return lines
+
+
+def _after(depends_on: Sequence[str]) -> str:
+    return f" (after {', '.join(depends_on)})" if depends_on else ""
+
+
+def _quote(plan: Plan) -> str:
+    for order in plan.orders:
+        return order.symbol.partition("/")[2]
+    return ""
+
+
+def describe_order(order: OrderRecord) -> str:
+    """What one order did: side, amount, fill, price and fee."""
+    price = format_decimal(order.average_price) if order.average_price is not None else "-"
+    fee = (
+        f", fee {format_decimal(order.fee)} {order.fee_asset or ''}".rstrip()
+        if order.fee is not None
+        else ""
+    )
+    return (
+        f"{order.venue} {order.side.value} {format_decimal(order.amount)} {order.symbol}: "
+        f"{order.state.value}, filled {format_decimal(order.filled)} at {price}{fee}"
+    )
+
+
+def describe_transfer(transfer: TransferRecord) -> str:
+    """Where one transfer stands."""
+    fee = f", fee {format_decimal(transfer.fee)}" if transfer.fee is not None else ""
+    return (
+        f"{transfer.source} -> {transfer.destination} {format_decimal(transfer.amount)} "
+        f"{transfer.asset} over {transfer.network}: {transfer.state.value}{fee}"
+    )
+
+
+def spent(orders: Sequence[OrderRecord]) -> Decimal:
+    """The quote value the orders filled (sum of filled x average price)."""
+    return sum(
+        (o.filled * o.average_price for o in orders if o.average_price is not None), Decimal(0)
+    )
+
+
+def narrating(planner: Planner) -> Planner:
+    """The same planner, logging each plan it makes as readable lines."""
+
+    def plan_and_tell(
+        snapshot: Snapshot, policy: Policy, run_type: RunType, amount: Decimal | None
+    ) -> Plan:
+        plan = planner(snapshot, policy, run_type, amount)
+        if plan.is_empty:
+            log.info("%s: the plan is empty (nothing worth trading)", policy.name)
+            return plan
+        nodes = len(plan.orders) + len(plan.transfers)
+        log.info("%s: plan with %d step(s):", policy.name, nodes)
+        for line in describe_plan(plan):
+            log.info("  %s", line)
+        return plan
+
+    return plan_and_tell
