@@ -70,15 +70,22 @@ class AppConfig(BaseSettings):
         return (init_settings,)
 
     _source_file: Path | None = PrivateAttr(default=None)
+    _secrets_in_file: tuple[str, ...] = PrivateAttr(default=())
 
     @property
     def source_file(self) -> Path | None:
         """The file this config was loaded from (None when built in code)."""
         return self._source_file
 
-    def remember_source(self, path: Path) -> None:
-        """Record the file the config came from, for problems found later against it."""
+    @property
+    def secrets_in_file(self) -> tuple[str, ...]:
+        """Key paths of secrets written in the file rather than the environment."""
+        return self._secrets_in_file
+
+    def remember_source(self, path: Path, secrets_in_file: tuple[str, ...] = ()) -> None:
+        """Record the file the config came from, and which secrets it holds itself."""
         self._source_file = path
+        self._secrets_in_file = secrets_in_file
 
     def portfolio(self, name: str) -> PortfolioConfig:
         """The named portfolio; KeyError lists the names that exist."""

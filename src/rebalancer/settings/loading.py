@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from rebalancer.domain.errors import ConfigError, Problem
 from rebalancer.settings.app import AppConfig
 from rebalancer.settings.fields import paths_relative_to
-from rebalancer.settings.problems import Location, as_problem, validation_problems
+from rebalancer.settings.problems import Location, as_problem, secret_paths, validation_problems
 from rebalancer.settings.references import reference_problems
 from rebalancer.settings.sources import (
     ENVIRONMENT,
@@ -51,7 +51,7 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     )
     if problems or config is None:
         raise ConfigError(_ordered(problems))
-    config.remember_source(file)
+    config.remember_source(file, tuple(secret_paths(file_tree)))
     return config
 
 

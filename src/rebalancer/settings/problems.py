@@ -52,6 +52,16 @@ def is_secret_location(location: Location) -> bool:
     return any(isinstance(part, str) and part.lower() in SECRET_KEYS for part in location)
 
 
+def secret_paths(tree: Mapping[str, Any], prefix: Location = ()) -> Iterator[str]:
+    """The dotted paths of every non-empty secret value in ``tree`` (a parsed file)."""
+    for key, value in tree.items():
+        location = (*prefix, key)
+        if isinstance(value, Mapping):
+            yield from secret_paths(value, location)
+        elif value not in (None, "") and is_secret_location(location):
+            yield dotted(location)
+
+
 def dotted(location: Location) -> str:
     """Render a location as a dotted key path; list positions as ``[i]``."""
     text = ""

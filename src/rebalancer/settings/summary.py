@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from rebalancer.domain.money import format_decimal
 from rebalancer.domain.policy import BandType, CalendarEvery, RebalanceTo
-from rebalancer.settings.app import AppConfig
+from rebalancer.settings.app import ENV_DELIMITER, ENV_PREFIX, AppConfig
 from rebalancer.settings.operators import AlertsConfig, ApiConfig
 from rebalancer.settings.portfolio import PortfolioConfig
 from rebalancer.settings.routes import RouteConfig
@@ -35,7 +35,16 @@ def summary_lines(config: AppConfig) -> list[str]:
     lines += [f"  {route_text(route)}" for route in config.routes]
     lines.append(f"api: {api_text(config.api)}")
     lines.append(f"alerts: {alerts_text(config.alerts)}")
+    lines += [
+        f"note: {path} is written in the file; prefer {env_name(path)} in the environment"
+        for path in config.secrets_in_file
+    ]
     return lines
+
+
+def env_name(path: str) -> str:
+    """The environment variable that sets the key at dotted ``path``."""
+    return ENV_PREFIX + ENV_DELIMITER.join(part.upper() for part in path.split("."))
 
 
 def api_text(api: ApiConfig) -> str:

@@ -135,3 +135,26 @@ def test_a_table_set_from_the_environment_must_be_json(problems: Problems) -> No
     assert found == [
         "environment: venues: expected a JSON value (the value is not shown: it may be secret)"
     ]
+
+
+def test_secrets_written_in_the_file_are_pointed_out_without_their_values(load: Load) -> None:
+    config = load(
+        {'exchange = "okx"': f'exchange = "okx"\napi_key = "{API_KEY}"\nsecret = "{SECRET}"'},
+        env={
+            "REBALANCER_VENUES__BINANCE__API_KEY": API_KEY,
+            "REBALANCER_VENUES__BINANCE__SECRET": SECRET,
+        },
+    )
+    assert config.secrets_in_file == ("venues.okx.api_key", "venues.okx.secret")
+    lines = summary_lines(config)
+    assert (
+        "note: venues.okx.secret is written in the file; "
+        "prefer REBALANCER_VENUES__OKX__SECRET in the environment"
+    ) in lines
+    assert all(API_KEY not in line and SECRET not in line for line in lines)
+
+
+def test_secrets_only_in_the_environment_draw_no_note(load: Load) -> None:
+    config = load(env=CREDENTIALS)
+    assert config.secrets_in_file == ()
+    assert not [line for line in summary_lines(config) if line.startswith("note:")]
