@@ -34,6 +34,7 @@ from rebalancer.domain.transfers import (
     WithdrawRequest,
 )
 from rebalancer.venues.ccxt import parse
+from rebalancer.venues.ccxt.cursors import BalanceMarks, OrderCursor, QuoteCursor
 from rebalancer.venues.ccxt.errors import (
     MalformedReply,
     Operation,
@@ -66,6 +67,10 @@ class CcxtGateway:
         self._retry_initial_s = retry_initial_s
         self._retry_max_s = retry_max_s
         self.fee_source = "unknown"
+        self._quote_cursor = QuoteCursor()
+        self._order_cursor = OrderCursor()
+        self._balance_marks = BalanceMarks()
+        self._answered_balance_info: object = None
 
     @classmethod
     def from_spec(cls, spec: VenueSpec, **kwargs: Any) -> CcxtGateway:
@@ -192,11 +197,15 @@ class CcxtGateway:
         return await self._read(call)
 
     async def watch_quotes(self, symbols: Sequence[str]) -> dict[str, Quote]:
-        """The next best bid/ask updates for ``symbols`` (only those in the triggering message)."""
+        """Quote updates for ``symbols`` since the last call; waits only if there are none."""
+        wanted = list(symbols)
 
         async def call() -> dict[str, Quote]:
-            wanted = list(symbols)
-            return self._quotes(await self._exchange.watch_bids_asks(wanted), wanted)
+            fresh = self._quote_cursor.changed(self._exchange.bidsasks, wanted)
+            if not fresh:
+                await self._exchange.watch_bids_asks(wanted)
+                fresh = self._quote_cursor.changed(self._exchange.bidsasks, wanted)
+            return self._quotes(fresh, wanted)
 
         return await self._once(Operation.READ, call)
 
@@ -225,13 +234,33 @@ class CcxtGateway:
         return await self._read(call)
 
     async def watch_balances(self) -> dict[str, Balance]:
-        """The balances the next user-data update states (a subset; zero means emptied)."""
+        """The balances the next user-data update states (a subset; zero means emptied).
 
-        async def call() -> dict[str, Balance]:
-            update = await self._exchange.watch_balance()
-            return parse.parse_balances(update, self._exchange.safe_currency_code)
+        If ccxt's cache shows that an update was missed between two calls, every balance is
+        re-read over REST instead, with the missed assets present even when now zero.
+        """
 
-        return await self._once(Operation.READ, call)
+        async def call() -> dict[str, Balance] | list[str]:
+            update = self._cached_balance()
+            if update is None or update.get("info") is self._answered_balance_info:
+                update = await self._exchange.watch_balance()
+            self._answered_balance_info = update.get("info")
+            stated = parse.parse_balances(update, self._exchange.safe_currency_code)
+            missed = self._balance_marks.missed(update, stated)
+            return missed or stated
+
+        answer = await self._once(Operation.READ, call)
+        if isinstance(answer, dict):
+            return answer
+        everything = await self.fetch_balances()
+        return {asset: Balance(asset, Decimal(0), Decimal(0)) for asset in answer} | everything
+
+    def _cached_balance(self) -> Mapping[str, Any] | None:
+        """ccxt's balance cache as of its latest user-data message (None before the first)."""
+        cache = self._exchange.balance
+        if isinstance(cache, Mapping) and "spot" in cache:  # Binance keys it by account type
+            cache = cache["spot"]
+        return cache if isinstance(cache, Mapping) and "info" in cache else None
 
     # -- orders ---------------------------------------------------------------------------
 
@@ -329,11 +358,14 @@ class CcxtGateway:
         return await self._read(call)
 
     async def watch_orders(self) -> list[OrderReport]:
-        """The next order updates from the user-data stream."""
+        """Order updates since the last call (from ccxt's cache); waits only if there are none."""
 
         async def call() -> list[OrderReport]:
-            orders = await self._exchange.watch_orders()
-            return [parse.parse_order(self._name, o) for o in orders]
+            fresh = self._order_cursor.changed(self._exchange.orders)
+            if not fresh:
+                await self._exchange.watch_orders()
+                fresh = self._order_cursor.changed(self._exchange.orders)
+            return [parse.parse_order(self._name, o) for o in fresh]
 
         return await self._once(Operation.READ, call)
 
