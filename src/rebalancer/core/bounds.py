@@ -38,15 +38,16 @@ def turnover_bound(weights: Mapping[str, Decimal], bands: Mapping[str, Band]) ->
 def destination_bands(snapshot: Snapshot, policy: Policy) -> dict[str, Band]:
     """The bands a ``band_edge`` plan aims at (policy margin only), as fractions."""
     problem = build_problem(snapshot, policy)
-    return {a: destination_band(problem, policy, a, lots=False) for a in policy.assets}
+    return {a: destination_band(problem, policy, a, lots=False) for a in problem.assets}
 
 
 def weights_now(snapshot: Snapshot, policy: Policy) -> dict[str, Decimal]:
     """The policy's assets' current weights, as fractions."""
-    valuation = build_problem(snapshot, policy).valuation
+    problem = build_problem(snapshot, policy)
+    valuation = problem.valuation
     if valuation.total <= 0:
         return {}
-    return {a: valuation.values.get(a, ZERO) / valuation.total for a in policy.assets}
+    return {a: valuation.values.get(a, ZERO) / valuation.total for a in problem.assets}
 
 
 def plan_turnover(plan: Plan, snapshot: Snapshot, policy: Policy) -> Decimal:

@@ -328,3 +328,11 @@ def test_weights_after_match_an_independent_simulation() -> None:
     total = sum(values.values())
     for asset, value in values.items():
         assert abs(value * 100 / total - plan.weights_after[asset]) < D("0.0001")
+
+
+def test_cash_without_a_target_still_counts_and_is_spent() -> None:
+    rules = policy({"BTC": "60", "ETH": "40"})
+    plan = plan_rebalance(single(DRIFTED), rules)  # type: ignore[arg-type]
+
+    assert plan.weights_before["USDT"] > D(7)
+    assert weight(plan, "USDT") <= D(5)

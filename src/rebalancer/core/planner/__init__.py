@@ -42,14 +42,12 @@ COST_PLACES = Decimal("0.00000001")
 __all__ = ["Settings", "draft_plan", "plan_rebalance"]
 
 
-def check_request(policy: Policy, run_type: RunType, amount: Decimal | None) -> None:
+def check_request(run_type: RunType, amount: Decimal | None) -> None:
     """Refuse requests that cannot mean anything, naming the field."""
     if run_type is RunType.WITHDRAW and (amount is None or amount <= 0):
         raise PlanningError("amount: a withdraw run needs a positive amount of the quote asset")
     if amount is not None and amount < 0:
         raise PlanningError("amount: must not be negative")
-    if policy.quote not in policy.weights:
-        raise PlanningError(f"weights: the quote asset {policy.quote} needs a target (cash)")
 
 
 def draft_plan(
@@ -83,7 +81,7 @@ def plan_rebalance(
 
     Pure and deterministic: the same snapshot and policy give the same plan.
     """
-    check_request(policy, run_type, amount)
+    check_request(run_type, amount)
     problem = build_problem(snapshot, policy)
     draft = draft_plan(problem, policy, run_type, amount, settings or Settings())
     orders, transfers = build_nodes(draft, problem.quote)

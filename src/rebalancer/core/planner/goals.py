@@ -86,7 +86,7 @@ def destination_band(problem: Problem, policy: Policy, asset: str, *, lots: bool
 
 def targets_of(policy: Policy) -> dict[str, Decimal]:
     """The policy's targets as fractions."""
-    return {asset: policy.weights[asset] / HUNDRED for asset in policy.assets}
+    return {asset: policy.weights.get(asset, ZERO) / HUNDRED for asset in policy.assets}
 
 
 def goal_for(
@@ -99,7 +99,7 @@ def goal_for(
 ) -> Goal:
     """Translate a run type (and its amount) into the optimiser's aims."""
     targets = targets_of(policy)
-    movable = [a for a in policy.assets if problem.tradable(a)]
+    movable = [a for a in problem.assets if problem.tradable(a)]
     if run_type is RunType.LIQUIDATE:
         flat = {a: Band(ZERO, ZERO) for a in movable if a != problem.quote}
         return Goal(run_type, allow_buys=False, destination=flat, targets=targets)

@@ -68,7 +68,7 @@ def band_residuals(
     found: list[Residual] = []
     if policy.drift_band is None or total <= 0:
         return found
-    for asset in policy.assets:
+    for asset in problem.assets:
         band = trigger_band(policy, asset)
         weight = values[asset] / total
         if band.contains(weight):

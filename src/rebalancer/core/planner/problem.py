@@ -104,7 +104,7 @@ class Problem:
 def build_problem(snapshot: Snapshot, policy: Policy) -> Problem:
     """Reduce ``snapshot`` to the policy's venues, assets, markets and usable routes."""
     venues = tuple(sorted(v for v in policy.venues if v in snapshot.venues))
-    assets = policy.assets
+    assets = tuple(sorted({*policy.assets, policy.quote}))  # the cash is always in the portfolio
     valuation = value_portfolio(snapshot, policy.quote, venues, assets)
     holdings: dict[tuple[str, str], Decimal] = {}
     markets: list[MarketOption] = []
