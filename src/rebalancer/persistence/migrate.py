@@ -19,6 +19,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from rebalancer.persistence.engine import read_only
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
@@ -59,5 +61,5 @@ async def upgrade_to_head(engine: AsyncEngine) -> str:
 
 async def current_revision(engine: AsyncEngine) -> str | None:
     """The revision the database is at, or None for an empty database."""
-    async with engine.connect() as connection:
+    async with read_only(engine).connect() as connection:
         return await connection.run_sync(_current)
