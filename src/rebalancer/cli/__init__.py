@@ -23,6 +23,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "exchange-sim": ("exchange_sim", "run the loopback exchange simulator"),
     "db": ("db", "manage the state database (upgrade)"),
     "run": ("run", "run the daemon (or one cycle with --once)"),
+    "runs": ("runs", "list past runs or show one run's history"),
+    "approve": ("approve", "approve (or reject) a run waiting for approval"),
+    "resume": ("resume", "re-arm the circuit breaker after a halt"),
 }
 
 class CommandModule(Protocol):

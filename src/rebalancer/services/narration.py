@@ -92,3 +92,17 @@ def narrating(planner: Planner) -> Planner:
         return plan
 
     return plan_and_tell
+
+
+def fees_paid(
+    orders: Sequence[OrderRecord], transfers: Sequence[TransferRecord]
+) -> dict[str, Decimal]:
+    """Every fee the orders and transfers paid, summed per asset."""
+    fees: dict[str, Decimal] = {}
+    for order in orders:
+        if order.fee is not None and order.fee_asset:
+            fees[order.fee_asset] = fees.get(order.fee_asset, Decimal(0)) + order.fee
+    for transfer in transfers:
+        if transfer.fee is not None:
+            fees[transfer.asset] = fees.get(transfer.asset, Decimal(0)) + transfer.fee
+    return fees

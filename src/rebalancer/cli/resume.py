@@ -1,0 +1,58 @@
+"""``rebalancer resume --config C --reason "..."``: re-arm the circuit breaker.
+
+The breaker stops trading by itself (failures, slippage, stale data, a price jump, a balance
+mismatch) and only a person re-arms it. The resume is persisted and audited in the event log
+(who, why, from which state); a running daemon picks it up on its next check. Exit status: 0
+(also when it was already ACTIVE); 2 a wrong config or an empty reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the config, the reason and who resumes."""
+    parser.add_argument("--config", type=Path, required=True, help="the daemon's config file")
+    parser.add_argument("--reason", required=True, help="why trading may go on (audited)")
+    parser.add_argument("--by", default=None, help="who resumes (default: your login name)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Resume the breaker through the database."""
+    from rebalancer.domain.errors import ConfigError
+
+    if not args.reason.strip():
+        print("rebalancer resume: --reason must say why", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return asyncio.run(_resume(args))
+    except ConfigError as error:
+        print(f"rebalancer resume: the config is wrong:\n{error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+async def _resume(args: argparse.Namespace) -> int:
+    from rebalancer.domain.breaker import BreakerState
+    from rebalancer.runtime.clock import SystemClock
+    from rebalancer.runtime.state import config_store, operator_name
+    from rebalancer.services.breaker_keeper import BreakerKeeper
+
+    by = operator_name(args.by)
+    async with config_store(args.config) as store:
+        keeper = BreakerKeeper(store, SystemClock())
+        await keeper.load()
+        before = keeper.state
+        if before is BreakerState.ACTIVE:
+            print("the circuit breaker is already ACTIVE; nothing to resume")
+            return EXIT_OK
+        await store.append_event("resume", {"by": by, "reason": args.reason, "from": before.value})
+        await keeper.resume(f"{by}: {args.reason}")
+        print(f"circuit breaker {before.value} -> {keeper.state.value} (by {by}: {args.reason})")
+        return EXIT_OK

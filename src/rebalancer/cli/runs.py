@@ -1,0 +1,242 @@
+"""``rebalancer runs``: the run history (``runs [--portfolio P] [--json]``, ``runs show ID``).
+
+The list shows the newest runs first: id, portfolio, status, trigger, rounds, when, and why it
+ended. ``show`` tells one run's story: what triggered it, each round's plan, every order with
+its fill, price and fee, every transfer, the traded notional and the event log. ``--json``
+prints the same as one JSON document (amounts as decimal strings, plans as in contracts.md §3).
+Exit status: 0; 1 no such run; 2 a wrong config or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rebalancer.domain.records import (
+        EventRecord,
+        OrderRecord,
+        RunRecord,
+        TransferRecord,
+    )
+    from rebalancer.services.run_history import RunHistory
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare ``runs [show RUN_ID]`` and its filters."""
+    parser.add_argument(
+        "words", nargs="*", metavar="show RUN_ID", help="show one run's whole history"
+    )
+    parser.add_argument("--config", type=Path, required=True, help="the daemon's config file")
+    parser.add_argument("--portfolio", default=None, help="only this portfolio's runs")
+    parser.add_argument("--limit", type=int, default=20, help="how many runs to list")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def run(args: argparse.Namespace) -> int:
+    """List runs or show one."""
+    from rebalancer.domain.errors import ConfigError
+
+    words: list[str] = args.words
+    if words and (len(words) != 2 or words[0] != "show"):
+        print("rebalancer runs: expected `runs` or `runs show RUN_ID`", file=sys.stderr)
+        return EXIT_USAGE
+    if args.limit < 1:
+        print("rebalancer runs: --limit must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if words:
+            return asyncio.run(_show(args.config, words[1], as_json=args.json))
+        return asyncio.run(_list(args.config, args.portfolio, args.limit, as_json=args.json))
+    except ConfigError as error:
+        print(f"rebalancer runs: the config is wrong:\n{error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+async def _list(config: Path, portfolio: str | None, limit: int, *, as_json: bool) -> int:
+    from rebalancer.runtime.state import config_store
+
+    async with config_store(config) as store:
+        runs = await store.list_runs(portfolio, limit)
+    if as_json:
+        print(json.dumps({"version": 1, "runs": [run_doc(r) for r in runs]}, indent=2))
+        return EXIT_OK
+    if not runs:
+        print("no runs yet")
+        return EXIT_OK
+    print(f"{'RUN':<12} {'PORTFOLIO':<12} {'STATUS':<18} {'TRIGGER':<9} ROUNDS  CREATED (UTC)")
+    for r in runs:
+        created = r.created_at.strftime("%Y-%m-%d %H:%M:%S")
+        reason = f"  {r.reason}" if r.reason else ""
+        print(
+            f"{r.id:<12} {r.portfolio:<12} {r.status.value:<18} {r.trigger.value:<9} "
+            f"{r.rounds:>6}  {created}{reason}"
+        )
+    return EXIT_OK
+
+
+async def _show(config: Path, run_id: str, *, as_json: bool) -> int:
+    from rebalancer.domain.records import RecordNotFound
+    from rebalancer.runtime.state import config_store
+    from rebalancer.services.run_history import run_history
+
+    async with config_store(config) as store:
+        try:
+            history = await run_history(store, run_id)
+        except RecordNotFound:
+            print(f"rebalancer runs: no run {run_id}", file=sys.stderr)
+            return EXIT_FAILURE
+    if as_json:
+        print(json.dumps(history_doc(history), indent=2))
+    else:
+        print("\n".join(history_lines(history)))
+    return EXIT_OK
+
+
+# -- text -----------------------------------------------------------------------------------
+
+
+def history_lines(history: RunHistory) -> list[str]:
+    """The readable story of one run."""
+    from rebalancer.codecs.plan_json import parse_plan
+    from rebalancer.domain.money import format_decimal
+    from rebalancer.services.narration import describe_order, describe_plan, describe_transfer
+
+    run = history.run
+    ending = f" ({run.reason})" if run.reason else ""
+    lines = [
+        f"run {run.id}: portfolio {run.portfolio}, {run.run_type.value}, "
+        f"{run.status.value}{ending}",
+        f"  triggered by {run.trigger.value}: {history.trigger_reason or 'no reason recorded'}",
+        f"  created {_stamp(run.created_at)}, last change {_stamp(run.updated_at)}",
+    ]
+    for saved in history.rounds:
+        lines.append(f"round {saved.round} (planned {_stamp(saved.created_at)}):")
+        lines += [f"  {line}" for line in describe_plan(parse_plan(saved.plan_json))]
+    lines.append("orders:" if history.orders else "orders: none")
+    lines += [f"  round {o.round}: {describe_order(o)}" for o in history.orders]
+    lines.append("transfers:" if history.transfers else "transfers: none")
+    lines += [f"  {describe_transfer(t)}" for t in history.transfers]
+    notional, fees = _totals(history.orders, history.transfers)
+    fee_text = ", ".join(f"{format_decimal(v)} {a}" for a, v in sorted(fees.items())) or "none"
+    lines.append(f"traded {format_decimal(notional)} (quote value of fills); fees: {fee_text}")
+    lines.append("events:")
+    lines += [f"  {_stamp(e.at)} {e.kind} {json.dumps(dict(e.payload))}" for e in history.events]
+    return lines
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _totals(
+    orders: Sequence[OrderRecord], transfers: Sequence[TransferRecord]
+) -> tuple[Decimal, dict[str, Decimal]]:
+    """The quote value filled and the fees paid per asset."""
+    from rebalancer.services.narration import fees_paid, spent
+
+    return spent(orders), fees_paid(orders, transfers)
+
+
+# -- JSON -----------------------------------------------------------------------------------
+
+
+def _text(value: object) -> str | None:
+    from rebalancer.domain.money import format_decimal
+
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return format_decimal(value)
+    return str(value)
+
+
+def run_doc(run: RunRecord) -> dict[str, Any]:
+    """One run as JSON (amounts as decimal strings)."""
+    return {
+        "id": run.id,
+        "portfolio": run.portfolio,
+        "run_type": run.run_type.value,
+        "trigger": run.trigger.value,
+        "status": run.status.value,
+        "reason": run.reason,
+        "rounds": run.rounds,
+        "amount": _text(run.amount),
+        "created_at": run.created_at.isoformat(),
+        "updated_at": run.updated_at.isoformat(),
+    }
+
+
+def _order_doc(order: OrderRecord) -> dict[str, Any]:
+    return {
+        "client_order_id": order.client_order_id,
+        "round": order.round,
+        "node_id": order.node_id,
+        "attempt": order.attempt,
+        "venue": order.venue,
+        "symbol": order.symbol,
+        "side": order.side.value,
+        "amount": _text(order.amount),
+        "state": order.state.value,
+        "filled": _text(order.filled),
+        "average_price": _text(order.average_price),
+        "fee": _text(order.fee),
+        "fee_asset": order.fee_asset,
+        "exchange_order_id": order.exchange_order_id,
+        "reason": order.reason,
+    }
+
+
+def _transfer_doc(transfer: TransferRecord) -> dict[str, Any]:
+    return {
+        "id": transfer.id,
+        "node_id": transfer.node_id,
+        "asset": transfer.asset,
+        "network": transfer.network,
+        "from": transfer.source,
+        "to": transfer.destination,
+        "amount": _text(transfer.amount),
+        "fee": _text(transfer.fee),
+        "state": transfer.state.value,
+        "withdrawal_id": transfer.withdrawal_id,
+        "arrived_at": transfer.arrived_at.isoformat() if transfer.arrived_at else None,
+        "reason": transfer.reason,
+    }
+
+
+def _event_doc(event: EventRecord) -> dict[str, Any]:
+    return {"at": event.at.isoformat(), "kind": event.kind, "payload": dict(event.payload)}
+
+
+def history_doc(history: RunHistory) -> dict[str, Any]:
+    """One run's whole history as JSON."""
+    notional, fees = _totals(history.orders, history.transfers)
+    return {
+        "version": 1,
+        "run": run_doc(history.run),
+        "trigger_reason": history.trigger_reason,
+        "rounds": [
+            {
+                "round": saved.round,
+                "created_at": saved.created_at.isoformat(),
+                "plan": json.loads(saved.plan_json),
+            }
+            for saved in history.rounds
+        ],
+        "orders": [_order_doc(o) for o in history.orders],
+        "transfers": [_transfer_doc(t) for t in history.transfers],
+        "traded_notional": _text(notional),
+        "fees": {asset: _text(value) for asset, value in sorted(fees.items())},
+        "events": [_event_doc(e) for e in history.events],
+    }
