@@ -42,6 +42,7 @@ _EXPECTED = {
     "float_type": "expected a number",
     "float_parsing": "expected a number",
     "path_type": "expected a path (a string)",
+    "decimal_type": 'expected a decimal number such as "5" or "0.25"',
 }
 
 Location = tuple[str | int, ...]

@@ -8,6 +8,7 @@ normally come from the environment (``REBALANCER_VENUES__NAME__API_KEY``, ``__SE
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, time
 from decimal import Decimal
 from typing import Self
 
@@ -46,7 +47,7 @@ class VenueConfig(ConfigModel):
     @field_validator("urls", "options", mode="before")
     @classmethod
     def _plain_numbers(cls, value: object) -> object:
-        """ccxt's own settings are not money: TOML decimals become ints or floats for it."""
+        """ccxt's settings are not money: decimals become ints or floats, dates become text."""
         return _without_decimals(value)
 
     @model_validator(mode="after")
@@ -76,6 +77,8 @@ class VenueConfig(ConfigModel):
 def _without_decimals(value: object) -> object:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (date, time)):  # datetime is a date
+        return value.isoformat()
     if isinstance(value, dict):
         return {key: _without_decimals(item) for key, item in value.items()}
     if isinstance(value, list):

@@ -246,3 +246,11 @@ def test_two_portfolios_cannot_share_a_venue(problems: Problems) -> None:
         "FILE: portfolios.alt.venues[0]: okx is already used by portfolio core: each portfolio "
         "needs its own exchange account (a sub-account is a separate [venues.*] table)"
     ]
+
+
+def test_a_list_where_an_amount_belongs_is_refused(problems: Problems) -> None:
+    found = problems(extra="[portfolios.core.approval]\nrequired_above_notional = [1]\n")
+    assert found == [
+        "FILE: portfolios.core.approval.required_above_notional: "
+        'expected a decimal number such as "5" or "0.25"'
+    ]

@@ -101,3 +101,8 @@ def test_a_simulated_venue_cannot_also_name_a_simulator_connection(problems: Pro
 def test_sim_connection_is_relative_to_the_config_file(load: Load, tmp_path: Path) -> None:
     venue = load({'exchange = "okx"': 'exchange = "okx"\nsim_connection = "sim/okx.json"'})
     assert venue.venues["okx"].sim_connection == tmp_path / "sim" / "okx.json"
+
+
+def test_toml_dates_in_ccxt_settings_become_text(load: Load) -> None:
+    venue = load(extra="[venues.okx.options]\nsince = 2024-01-01\n").venues["okx"]
+    assert venue.options == {"since": "2024-01-01"}
