@@ -1,0 +1,87 @@
+"""The simulator config: strict keys, decimal money, a working engine from it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from rebalancer.exchange_sim.build import build_engine
+from rebalancer.exchange_sim.config import SimulatorConfigError, parse_config
+from rebalancer.exchange_sim.engine import ManualClock
+
+
+def minimal(**venue_extra: Any) -> dict[str, Any]:
+    return {
+        "prices": {"source": "static", "start": {"BTC/USDT": "60000"}},
+        "venues": {
+            "main": {
+                "protocol": "binance",
+                "markets": ["BTC/USDT"],
+                "accounts": [{"api_key": "k", "secret": "s", "balances": {"USDT": "100"}}],
+                **venue_extra,
+            }
+        },
+    }
+
+
+def test_an_unknown_key_is_refused_with_its_path() -> None:
+    raw = minimal(book={"spred_bps": "2"})
+    with pytest.raises(SimulatorConfigError, match=r"venues\.main\.book\.spred_bps"):
+        parse_config(raw)
+
+
+def test_a_float_balance_is_refused_naming_the_asset() -> None:
+    raw = minimal()
+    raw["venues"]["main"]["accounts"][0]["balances"] = {"USDT": 0.1}
+    with pytest.raises(SimulatorConfigError, match=r"balances\.USDT.*not a float"):
+        parse_config(raw)
+
+
+def test_a_source_without_its_inputs_is_refused() -> None:
+    raw = minimal()
+    raw["prices"] = {"source": "replay"}
+    with pytest.raises(SimulatorConfigError, match=r"prices\.klines"):
+        parse_config(raw)
+
+
+def test_the_engine_gets_real_rules_balances_and_prices() -> None:
+    engine = build_engine(parse_config(minimal()), ManualClock())
+    venue = engine.venue("main")
+    assert venue.markets["BTC/USDT"].amount_step == Decimal("0.00001")
+    assert venue.accounts["k"].balance("USDT").free == Decimal("100")
+    assert venue.books["BTC/USDT"].mid == Decimal("60000")
+
+
+def test_rules_given_by_hand_replace_the_file() -> None:
+    raw = minimal(
+        markets=["FOO/USDT"],
+        rules={
+            "FOO/USDT": {
+                "amount_step": "1",
+                "min_amount": "1",
+                "min_notional": "1",
+                "price_tick": "0.1",
+            }
+        },
+    )
+    raw["prices"]["start"] = {"FOO/USDT": "2"}
+    engine = build_engine(parse_config(raw), ManualClock())
+    assert engine.venue("main").markets["FOO/USDT"].price_tick == Decimal("0.1")
+
+
+def test_replay_reads_kline_files() -> None:
+    raw = minimal()
+    raw["prices"] = {
+        "source": "replay",
+        "speed": 3600,
+        "max_bars": 3,
+        "klines": {"BTC/USDT": "/work/shared/data/binance-spot-klines/BTCUSDT_1h.csv"},
+    }
+    clock = ManualClock()
+    engine = build_engine(parse_config(raw), clock)
+    assert engine.venue("main").books["BTC/USDT"].mid == Decimal("46656.13")
+    clock.advance(1)
+    engine.advance()
+    assert engine.venue("main").books["BTC/USDT"].mid == Decimal("46778.14")
