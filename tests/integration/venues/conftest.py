@@ -78,13 +78,16 @@ async def make_gateway(sim: SimulatorServer) -> AsyncIterator[GatewayFactory]:
     """Build loaded gateways to the simulator, as the runtime does; close them all after."""
     opened: list[CcxtGateway] = []
 
-    async def make(venue: str, *, read_attempts: int = 1, **spec_changes: Any) -> CcxtGateway:
+    async def make(
+        venue: str, *, read_attempts: int = 1, load: bool = True, **spec_changes: Any
+    ) -> CcxtGateway:
         spec = spec_from_connection(venue, sim.connection())
         spec = dataclasses.replace(spec, timeout_ms=TIMEOUT_MS, **spec_changes)
         gateway = CcxtGateway.from_spec(spec, read_attempts=read_attempts, retry_initial_s=0.01)
         gateway.exchange.timeout_on_exit = 0  # plain HTTP on loopback: nothing to drain
         opened.append(gateway)
-        await gateway.load_markets()
+        if load:
+            await gateway.load_markets()
         return gateway
 
     yield make
