@@ -1,0 +1,89 @@
+"""``rebalancer run --once``: a whole cycle on two venues that needs a transfer, and its history."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rebalancer.cli import main
+
+from .conftest import ThreadSim
+from tests.e2e.harness import inside_bands
+
+
+def runs_json(config: Path, capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    capsys.readouterr()
+    assert main(["runs", "--config", str(config), "--json"]) == 0
+    return list(json.loads(capsys.readouterr().out)["runs"])
+
+
+def test_paper_run_once_moves_cash_between_venues_and_ends_filled(
+    paper_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--config", str(paper_config), "--once"]) == 0
+
+    (run,) = runs_json(paper_config, capsys)
+    assert run["status"] == "FILLED"
+    assert run["trigger"] == "drift"
+    assert main(["runs", "show", str(run["id"]), "--config", str(paper_config), "--json"]) == 0
+    history = json.loads(capsys.readouterr().out)
+    assert "ETH" in history["trigger_reason"]
+    (transfer,) = history["transfers"]
+    assert (transfer["from"], transfer["to"], transfer["state"]) == ("okx", "binance", "ARRIVED")
+    assert history["orders"]
+    assert all(order["state"] == "FILLED" for order in history["orders"])
+    assert any(o["symbol"] == "ETH/USDT" and o["side"] == "buy" for o in history["orders"])
+    assert history["rounds"][0]["plan"]["transfers"][0]["from"] == "okx"
+
+
+def test_run_once_against_a_separate_simulator_ends_inside_the_bands(
+    external_config: Path, thread_sim: ThreadSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert not inside_bands(thread_sim.weights())
+
+    assert main(["run", "--config", str(external_config), "--once"]) == 0
+
+    assert inside_bands(thread_sim.weights())
+    (run,) = runs_json(external_config, capsys)
+    assert run["status"] == "FILLED"
+    sent = thread_sim.orders()
+    ids = [order["client_order_id"] for order in sent]
+    assert len(ids) == len(set(ids))  # no order was sent twice
+
+    assert main(["run", "--config", str(external_config), "--once"]) == 0  # nothing to do now
+
+    assert len(runs_json(external_config, capsys)) == 1
+    assert len(thread_sim.orders()) == len(sent)
+
+
+def test_runs_show_tells_what_triggered_the_run_its_plan_orders_and_transfer(
+    paper_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--config", str(paper_config), "--once"]) == 0
+    (run,) = runs_json(paper_config, capsys)
+
+    assert main(["runs", "show", str(run["id"]), "--config", str(paper_config)]) == 0
+
+    text = capsys.readouterr().out
+    assert f"run {run['id']}: portfolio core, full, FILLED" in text
+    assert "triggered by drift: drift: ETH at 0%" in text
+    assert "transfer" in text
+    assert "okx -> binance" in text
+    assert "buy" in text
+    assert "ETH/USDT" in text
+
+
+def test_runs_show_of_an_unknown_run_fails_with_a_message(
+    paper_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["runs", "show", "nosuchrun", "--config", str(paper_config)]) == 1
+    assert "no run nosuchrun" in capsys.readouterr().err
+
+
+def test_runs_lists_nothing_before_the_first_run(
+    paper_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["runs", "--config", str(paper_config)]) == 0
+    assert "no runs yet" in capsys.readouterr().out
