@@ -19,7 +19,6 @@ from rebalancer.exchange_sim.engine import (
     Engine,
     Order,
     ScriptedPath,
-    TickerStats,
     Withdrawal,
 )
 from rebalancer.exchange_sim.faults import Fault, FaultBook
@@ -129,10 +128,7 @@ class SimulatorControl:
     def reset(self) -> None:
         """Back to the config's start: balances, no orders or transfers, faults, fresh prices."""
         for venue in self.engine.venues.values():
-            venue.orders.clear()
-            venue.trades.clear()
-            for symbol in venue.tickers:
-                venue.tickers[symbol] = TickerStats()
+            venue.clear()
         self.engine.withdrawals.clear()
         self.engine.deposits.clear()
         for name, symbol in list(self.engine.pinned):

@@ -52,6 +52,10 @@ class Venue:
         self.accounts: dict[str, Account] = {}
         self.orders: dict[int, Order] = {}
         self.trades: list[Trade] = []
+        # indexes so look-ups and price moves do not scan every order ever placed
+        self._by_client: dict[tuple[str, str], Order] = {}
+        self._resting: dict[str, dict[int, Order]] = {m.symbol: {} for m in markets}
+        self._account_trades: dict[str, list[Trade]] = {}
         self._emit = emit
         self._now_ms = now_ms
         self._next_order_id = first_order_id
@@ -84,30 +88,32 @@ class Venue:
         if order_id is not None:
             order = self.orders.get(order_id)
         elif client_order_id is not None:
-            order = next(
-                (
-                    o
-                    for o in self.orders.values()
-                    if o.client_order_id == client_order_id and o.account == api_key
-                ),
-                None,
-            )
+            order = self._by_client.get((api_key, client_order_id))
         if order is None or order.account != api_key:
             raise Rejected(RejectReason.ORDER_NOT_FOUND, "order does not exist")
         return order
 
     def open_orders(self, api_key: str, symbol: str | None = None) -> list[Order]:
         """An account's open orders, oldest first, optionally for one symbol."""
-        return [
-            o
-            for o in self.orders.values()
-            if o.account == api_key and o.state.is_open and (symbol is None or o.symbol == symbol)
-        ]
+        books = [self._resting[symbol]] if symbol is not None else self._resting.values()
+        found = [o for book in books for o in book.values() if o.account == api_key]
+        return sorted(found, key=lambda o: o.id)
 
     def account_trades(self, api_key: str, symbol: str | None = None) -> list[Trade]:
         """An account's trades, oldest first, optionally for one symbol."""
-        ids = {o.id for o in self.orders.values() if o.account == api_key}
-        return [t for t in self.trades if t.order_id in ids and (symbol in (None, t.symbol))]
+        trades = self._account_trades.get(api_key, [])
+        return [t for t in trades if symbol in (None, t.symbol)]
+
+    def clear(self) -> None:
+        """Forget every order and trade (the control plane's reset)."""
+        self.orders.clear()
+        self.trades.clear()
+        self._by_client.clear()
+        self._account_trades.clear()
+        for resting in self._resting.values():
+            resting.clear()
+        for symbol in self.tickers:
+            self.tickers[symbol] = TickerStats()
 
     # -- prices -------------------------------------------------------------------------------
     def set_mid(self, symbol: str, mid: Decimal) -> None:
@@ -141,7 +147,7 @@ class Venue:
         market = self.market(symbol)
         book = self.books[symbol]
         cid = client_order_id or f"sim-{self._next_order_id}"
-        if any(o.client_order_id == cid and o.account == api_key for o in self.orders.values()):
+        if (api_key, cid) in self._by_client:
             raise Rejected(RejectReason.DUPLICATE_CLIENT_ORDER_ID, f"duplicate client id {cid!r}")
         if kind is OrderKind.LIMIT:
             if amount is None or price is None:
@@ -179,6 +185,7 @@ class Venue:
         self._reserve(account, market, order, fills)
         self._next_order_id += 1
         self.orders[order.id] = order
+        self._by_client[(api_key, cid)] = order
         if order.quote_amount is not None:
             order.amount = sum((qty for _, qty in fills), ZERO)
         self._publish(order, Execution.NEW, None)
@@ -249,11 +256,14 @@ class Venue:
         )
         self._next_trade_id += 1
         self.trades.append(trade)
+        self._account_trades.setdefault(order.account, []).append(trade)
         order.trades.append(trade)
         order.filled += qty
         order.cost += cost
         order.updated_ms = now
         order.state = OrderState.FILLED if order.remaining <= 0 else OrderState.PARTIALLY_FILLED
+        if order.state is OrderState.FILLED:
+            self._resting[order.symbol].pop(order.id, None)
         self.tickers[order.symbol].observe_trade(price, qty, now)
         self._publish(order, Execution.TRADE, trade)
 
@@ -274,6 +284,8 @@ class Venue:
             return
         if order.kind is OrderKind.MARKET or order.time_in_force is TimeInForce.IOC:
             self._close(order, OrderState.EXPIRED, Execution.EXPIRED)
+        else:
+            self._resting[order.symbol][order.id] = order
 
     def _close(self, order: Order, state: OrderState, execution: Execution) -> None:
         if order.locked > 0:
@@ -281,13 +293,14 @@ class Venue:
             order.locked = ZERO
         order.state = state
         order.updated_ms = self._now_ms()
+        self._resting[order.symbol].pop(order.id, None)
         self._publish(order, execution, None)
 
     def _match_resting(self, symbol: str) -> None:
         book = self.books[symbol]
         market = self.markets[symbol]
         bid, ask = book.best_bid, book.best_ask
-        for order in [o for o in self.orders.values() if o.symbol == symbol and o.state.is_open]:
+        for order in list(self._resting[symbol].values()):
             assert order.price is not None  # only limit orders rest
             crossed = (
                 ask is not None and ask.price <= order.price
