@@ -99,3 +99,12 @@ async def test_partial_gtc_limit_rests_its_remainder(exchange: Any, sim: Simulat
     assert order["filled"] == pytest.approx(0.99995)
     [open_order] = await exchange.fetch_open_orders("BTC/USDT")
     assert open_order["remaining"] == pytest.approx(1.5 - 0.99995)
+
+
+async def test_cancel_all_orders_of_a_symbol(exchange: Any) -> None:
+    for price in (50000, 51000):
+        await exchange.create_order("BTC/USDT", "limit", "buy", 0.01, price)
+    cancelled = await exchange.cancel_all_orders("BTC/USDT")
+    assert sorted(o["status"] for o in cancelled) == ["canceled", "canceled"]
+    assert await exchange.fetch_open_orders("BTC/USDT") == []
+    assert (await exchange.fetch_balance())["USDT"]["used"] == 0

@@ -52,6 +52,7 @@ class TradingRoutes:
             web.get("/api/v3/order", self.query_order),
             web.delete("/api/v3/order", self.cancel_order),
             web.get("/api/v3/openOrders", self.open_orders),
+            web.delete("/api/v3/openOrders", self.cancel_open_orders),
             web.get("/api/v3/myTrades", self.my_trades),
         ]
 
@@ -173,6 +174,18 @@ class TradingRoutes:
         symbol = self.site.symbol(params, required=False)
         orders = self.site.venue.open_orders(account.api_key, symbol)
         return json_reply([order_payload(o) for o in orders])
+
+    async def cancel_open_orders(self, request: web.Request) -> web.Response:
+        """Cancel every open order of one symbol; reply with the cancelled orders."""
+        account, params = await signed_params(request, self.site.venue)
+        symbol = self.site.symbol(params)
+        cancelled = []
+        for order in self.site.venue.open_orders(account.api_key, symbol):
+            self.site.venue.cancel_order(account.api_key, order_id=order.id)
+            body = order_payload(order)
+            body["origClientOrderId"] = order.client_order_id
+            cancelled.append(body)
+        return json_reply(cancelled)
 
     async def my_trades(self, request: web.Request) -> web.Response:
         """The account's trades on one symbol, filtered by time, id and order, oldest first."""
