@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import ccxt
 import pytest
 from tests.integration.exchange_sim_okx.conftest import Sim
@@ -114,3 +116,15 @@ async def test_slow_reply_is_a_request_timeout(sim: Sim) -> None:
     sim.faults.add(Fault(venue="okx", path="/api/v5/market/ticker", delay_ms=600))
     with pytest.raises(ccxt.RequestTimeout):
         await okx.fetch_ticker("BTC/USDT")
+
+
+async def test_arriving_deposit_is_pushed_on_the_balance_stream(sim: Sim) -> None:
+    okx, okx2 = sim.exchange("okx"), sim.exchange("okx2")
+    address = (await okx2.fetch_deposit_address("USDT"))["address"]
+    sent = await okx.withdraw("USDT", 50, address, params={"network": "TRC20"})
+    await asyncio.wait_for(okx2.watch_balance(), 5)  # logs in; the first push is a snapshot
+    arrival = asyncio.create_task(okx2.watch_balance())
+    await asyncio.sleep(0.1)
+    sim.engine.complete_withdrawal(sent["id"])
+    balance = await asyncio.wait_for(arrival, 5)
+    assert balance["USDT"]["free"] == 100049.0
