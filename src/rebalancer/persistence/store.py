@@ -52,6 +52,12 @@ class _UtcClock:
         return datetime.now(UTC)
 
 
+def _limit(limit: int) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise InvalidValue(f"limit: expected a whole number of at least 1, got {limit!r}")
+    return limit
+
+
 def new_run_id() -> str:
     """A fresh random run id of lowercase hex (alphanumeric, as OKX's clOrdId requires)."""
     return secrets.token_hex(RUN_ID_BYTES)
@@ -126,7 +132,7 @@ class SqlStore:
     async def list_runs(self, portfolio: str | None = None, limit: int = 50) -> Sequence[RunRecord]:
         """Return the newest runs first, optionally of one portfolio."""
         async with self._read() as session:
-            return await RunRepository(session).list(portfolio, limit)
+            return await RunRepository(session).list(portfolio, _limit(limit))
 
     async def set_run_status(
         self,
@@ -256,7 +262,7 @@ class SqlStore:
     async def breaker_history(self, limit: int = 50) -> Sequence[BreakerRecord]:
         """Breaker transitions, newest first."""
         async with self._read() as session:
-            return await BreakerRepository(session).history(limit)
+            return await BreakerRepository(session).history(_limit(limit))
 
     async def append_event(
         self,
@@ -272,7 +278,7 @@ class SqlStore:
     async def events(self, run_id: str | None = None, limit: int = 100) -> Sequence[EventRecord]:
         """The newest ``limit`` events (optionally of one run), oldest first."""
         async with self._read() as session:
-            return await EventRepository(session).latest(run_id, limit)
+            return await EventRepository(session).latest(run_id, _limit(limit))
 
     async def close(self) -> None:
         """Close every pooled connection."""

@@ -99,3 +99,10 @@ async def test_payloads_that_are_not_exact_json_are_refused(
 async def test_an_event_for_an_unknown_run_is_refused(store: SqlStore) -> None:
     with pytest.raises(RecordNotFound, match="ghost"):
         await store.append_event("run_updated", {}, run_id="ghost")
+
+
+async def test_a_limit_below_one_is_refused(store: SqlStore) -> None:
+    with pytest.raises(InvalidValue, match="limit"):
+        await store.events(limit=0)
+    with pytest.raises(InvalidValue, match="limit"):
+        await store.list_runs(limit=-1)
