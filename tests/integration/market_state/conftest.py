@@ -11,7 +11,7 @@ import pytest
 from tests.integration.venues.conftest import (  # noqa: F401 - fixtures shared with venues
     VENUES,
     GatewayFactory,
-    make_gateway as make_gateway,
+    make_gateway,
     sim,
     sim_config,
 )
@@ -36,8 +36,9 @@ class WallClock:
 
 
 @pytest.fixture
-async def market_state(make_gateway: GatewayFactory) -> AsyncIterator[MarketState]:
-    gateways = {venue: await make_gateway(venue, load=False) for venue in VENUES}
+async def market_state(request: pytest.FixtureRequest) -> AsyncIterator[MarketState]:
+    factory: GatewayFactory = request.getfixturevalue("make_gateway")
+    gateways = {venue: await factory(venue, load=False) for venue in VENUES}
     state = MarketState(
         gateways, dict.fromkeys(VENUES, SYMBOLS), WallClock(), FAST, rng=random.Random(3)
     )
