@@ -150,3 +150,14 @@ async def test_funding_transfer_is_accepted_and_funding_view_shows_the_same_mone
     assert funding["USDT"] == {"free": 100000.0, "used": 0.0, "total": 100000.0}
     with pytest.raises(ccxt.InsufficientFunds):
         await okx.transfer("USDT", 1_000_000, "trading", "funding")
+
+
+async def test_batch_cancel_cancels_each_open_order(sim: Sim) -> None:
+    okx = sim.exchange()
+    await okx.load_markets()
+    first = await okx.create_order("ETH/USDT", "limit", "buy", 1, 2000)
+    second = await okx.create_order("ETH/USDT", "limit", "buy", 1, 2100)
+    await okx.cancel_orders([first["id"], second["id"]], "ETH/USDT")
+    assert await okx.fetch_open_orders("ETH/USDT") == []
+    with pytest.raises(ccxt.OrderNotFound):  # already cancelled: OKX 51402
+        await okx.cancel_order(first["id"], "ETH/USDT")

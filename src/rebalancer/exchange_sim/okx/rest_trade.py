@@ -48,6 +48,9 @@ class TradeRoutes:
             web.post("/api/v5/trade/batch-orders", private(self.place_batch, lookup, clock)),
             web.get("/api/v5/trade/order", private(self.get_order, lookup, clock)),
             web.post("/api/v5/trade/cancel-order", private(self.cancel, lookup, clock)),
+            web.post(
+                "/api/v5/trade/cancel-batch-orders", private(self.cancel_batch, lookup, clock)
+            ),
             web.get("/api/v5/trade/orders-pending", private(self.pending, lookup, clock)),
             web.get("/api/v5/trade/orders-history", private(self.history, lookup, clock)),
             web.get("/api/v5/trade/fills", private(self.fills, lookup, clock)),
@@ -74,19 +77,29 @@ class TradeRoutes:
 
     async def cancel(self, call: PrivateCall) -> web.Response:
         """``POST trade/cancel-order``: cancel one open order."""
-        raw = body_object(call)
-        try:
-            order = self._find(call.account, raw, Endpoint.CANCEL)
-            order = self.ctx.venue.cancel_order(call.account, order_id=order.id)
-        except Rejected as rejected:
-            return self._cancel_failed(raw, to_okx(rejected, Endpoint.CANCEL))
-        except OkxRejection as rejection:
-            return self._cancel_failed(raw, rejection)
-        return ok([_ack(str(order.id), order.client_order_id, "", self.ctx.now_ms(), None)])
+        return self._answer([self._cancel(call.account, body_object(call))])
 
-    def _cancel_failed(self, raw: Mapping[str, object], rejection: OkxRejection) -> web.Response:
-        item = _ack(_text(raw, "ordId"), _text(raw, "clOrdId"), "", self.ctx.now_ms(), rejection)
-        return per_order_failure([item], all_failed=True)
+    async def cancel_batch(self, call: PrivateCall) -> web.Response:
+        """``POST trade/cancel-batch-orders``: cancel up to 20 orders, each answered on its own."""
+        if not isinstance(call.body, list) or not call.body:
+            raise OkxRejection(errors.JSON_SYNTAX)
+        if len(call.body) > MAX_BATCH:
+            raise OkxRejection(errors.PARAM_ERROR, "batch size")
+        return self._answer([self._cancel(call.account, raw) for raw in call.body])
+
+    def _cancel(self, account: str, raw: object) -> Json:
+        now = self.ctx.now_ms()
+        order_id, client_id = _text(raw, "ordId"), _text(raw, "clOrdId")
+        try:
+            if not isinstance(raw, Mapping):
+                raise OkxRejection(errors.JSON_SYNTAX)
+            order = self._find(account, raw, Endpoint.CANCEL)
+            order = self.ctx.venue.cancel_order(account, order_id=order.id)
+        except Rejected as rejected:
+            return _ack(order_id, client_id, "", now, to_okx(rejected, Endpoint.CANCEL))
+        except OkxRejection as rejection:
+            return _ack(order_id, client_id, "", now, rejection)
+        return _ack(str(order.id), order.client_order_id, "", now, None, done="")
 
     async def pending(self, call: PrivateCall) -> web.Response:
         """``GET trade/orders-pending``: open orders, newest first."""
@@ -197,15 +210,22 @@ class TradeRoutes:
 
 
 def _ack(
-    order_id: str, client_id: str, tag: str, now_ms: int, rejection: OkxRejection | None
+    order_id: str,
+    client_id: str,
+    tag: str,
+    now_ms: int,
+    rejection: OkxRejection | None,
+    *,
+    done: str = "Order placed",
 ) -> Json:
+    """One per-order answer: ``sCode`` "0" and ``done`` on success, else the refusal."""
     return {
         "ordId": order_id,
         "clOrdId": client_id,
         "tag": tag,
         "ts": ms(now_ms),
         "sCode": rejection.code if rejection else "0",
-        "sMsg": rejection.msg if rejection else "Order placed",
+        "sMsg": rejection.msg if rejection else done,
     }
 
 
