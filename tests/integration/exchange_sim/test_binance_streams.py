@@ -97,3 +97,37 @@ async def test_after_the_user_stream_ends_a_new_watch_subscribes_again(
     balance = await asyncio.wait_for(again, WAIT_S)
     assert balance["BTC"]["free"] == pytest.approx(2 + 2 * 0.01 * 0.999)
     first.cancel()
+
+
+async def test_watch_tickers_without_symbols_uses_the_all_market_stream(exchange: Any) -> None:
+    tickers = await asyncio.wait_for(exchange.watch_tickers(), WAIT_S)
+    assert set(tickers) <= {"BTC/USDT", "ETH/USDT"}
+    assert tickers
+
+
+async def test_watch_my_trades_reports_a_maker_fill(exchange: Any, sim: SimulatorServer) -> None:
+    watch = asyncio.ensure_future(exchange.watch_my_trades("BTC/USDT"))
+    await asyncio.sleep(0.3)
+    order = await exchange.create_order("BTC/USDT", "limit", "sell", 0.01, 61000)
+    sim.control.set_price("BTC/USDT", Decimal("61500"))
+    trades = await asyncio.wait_for(watch, WAIT_S)
+    assert [(t["order"], t["takerOrMaker"], t["price"]) for t in trades] == [
+        (order["id"], "maker", 61000.0)
+    ]
+
+
+async def test_combined_streams_wrap_each_event(sim: SimulatorServer) -> None:
+    import aiohttp
+
+    _, ws_base = sim.urls("binance")
+    async with aiohttp.ClientSession() as http:
+        url = f"{ws_base}/stream?streams=btcusdt@bookTicker/ethusdt@bookTicker"
+        async with http.ws_connect(url) as ws:
+            seen = set()
+            for _ in range(20):
+                message = await asyncio.wait_for(ws.receive_json(), WAIT_S)
+                seen.add(message["stream"])
+                assert message["data"]["s"] in ("BTCUSDT", "ETHUSDT")
+                if len(seen) == 2:
+                    break
+    assert seen == {"btcusdt@bookTicker", "ethusdt@bookTicker"}

@@ -39,7 +39,7 @@ class MarketStreams:
         combined = request.path.rstrip("/") == "/stream"
         streams: set[str] = set()
         if combined and request.query.get("streams"):
-            streams.update(s.lower() for s in request.query["streams"].split("/") if s)
+            streams.update(s for s in request.query["streams"].split("/") if s)
         self.connections[ws] = (streams, combined)
         try:
             async for message in ws:
