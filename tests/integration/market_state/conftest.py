@@ -8,15 +8,15 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 import pytest
-from tests.integration.venues.conftest import (  # noqa: F401 - fixtures shared with venues
-    VENUES,
-    GatewayFactory,
-    make_gateway,
-    sim,
-    sim_config,
-)
+from tests.integration.venues import conftest as venue_fixtures
+from tests.integration.venues.conftest import VENUES, GatewayFactory
 
 from rebalancer.services.market_state import MarketDataSettings, MarketState
+
+# The simulator and gateway fixtures of the venue tests, shared.
+sim_config = venue_fixtures.sim_config
+sim = venue_fixtures.sim
+make_gateway = venue_fixtures.make_gateway
 
 SYMBOLS = ["BTC/USDT", "ETH/USDT"]
 FAST = MarketDataSettings(
@@ -36,9 +36,8 @@ class WallClock:
 
 
 @pytest.fixture
-async def market_state(request: pytest.FixtureRequest) -> AsyncIterator[MarketState]:
-    factory: GatewayFactory = request.getfixturevalue("make_gateway")
-    gateways = {venue: await factory(venue, load=False) for venue in VENUES}
+async def market_state(make_gateway: GatewayFactory) -> AsyncIterator[MarketState]:
+    gateways = {venue: await make_gateway(venue, load=False) for venue in VENUES}
     state = MarketState(
         gateways, dict.fromkeys(VENUES, SYMBOLS), WallClock(), FAST, rng=random.Random(3)
     )
