@@ -84,6 +84,7 @@ class PlanNodeRow(Base):
     run_id: Mapped[str] = mapped_column(ID, primary_key=True)
     round: Mapped[int] = mapped_column(Integer, primary_key=True)
     node_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(STATE)
     depends_on: Mapped[str] = mapped_column(Text)
 

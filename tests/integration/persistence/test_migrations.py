@@ -108,3 +108,38 @@ async def test_the_database_refuses_to_rewrite_the_event_log(
         async with store.engine.begin() as connection:
             await connection.execute(text(statement))
     assert [event.kind for event in await store.events()] == ["breaker_tripped"]
+
+
+def _upgrade_to(connection: Connection, revision: str) -> None:
+    command.upgrade(alembic_config(connection), revision)
+
+
+FIRST_RELEASE_ROWS = [
+    "INSERT INTO runs (id, portfolio, run_type, trigger, status, rounds, created_at, updated_at)"
+    " VALUES ('old1', 'core', 'full', 'drift', 'PROCESSING', 1,"
+    " '2024-03-01 00:00:00', '2024-03-01 00:00:00')",
+    "INSERT INTO run_rounds (run_id, round, snapshot_json, plan_json, created_at)"
+    " VALUES ('old1', 1, '{}', '{}', '2024-03-01 00:00:00')",
+    "INSERT INTO plan_nodes (run_id, round, node_id, kind, depends_on)"
+    " VALUES ('old1', 1, 'o1', 'order', '[]')",
+]
+
+
+async def test_a_database_from_the_first_release_upgrades_with_its_rows(
+    empty_database_url: str,
+) -> None:
+    engine = create_engine(empty_database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade_to, "0001")
+            for statement in FIRST_RELEASE_ROWS:
+                await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+    store = await open_store(empty_database_url)
+    try:
+        assert await current_revision(store.engine) == head_revision()
+        assert [run.id for run in await store.runs_in_flight()] == ["old1"]
+        assert [node.node_id for node in await store.plan_nodes("old1", 1)] == ["o1"]
+    finally:
+        await store.close()

@@ -158,11 +158,12 @@ class RunRepository:
         return [_round_record(row) for row in await self._session.scalars(query)]
 
     async def nodes(self, run_id: str, number: int) -> Sequence[PlanNodeRecord]:
-        """A round's plan nodes: orders first, then transfers, each in plan order."""
-        query = select(PlanNodeRow).where(PlanNodeRow.run_id == run_id, PlanNodeRow.round == number)
-        rows = list(await self._session.scalars(query))
-        plan_order = await self._plan_order(run_id, number)
-        rows.sort(key=lambda row: plan_order.get(row.node_id, len(plan_order)))
+        """A round's plan nodes in plan order: its orders, then its transfers."""
+        query = (
+            select(PlanNodeRow)
+            .where(PlanNodeRow.run_id == run_id, PlanNodeRow.round == number)
+            .order_by(PlanNodeRow.position, PlanNodeRow.node_id)
+        )
         return [
             PlanNodeRecord(
                 row.run_id,
@@ -171,18 +172,8 @@ class RunRepository:
                 NodeKind(row.kind),
                 tuple(json_text.load(row.depends_on, "plan_nodes.depends_on")),
             )
-            for row in rows
+            for row in await self._session.scalars(query)
         ]
-
-    async def _plan_order(self, run_id: str, number: int) -> dict[str, int]:
-        query = select(RoundRow.plan_json).where(
-            RoundRow.run_id == run_id, RoundRow.round == number
-        )
-        plan_json = (await self._session.scalars(query)).first()
-        if plan_json is None:
-            return {}
-        plan = json_text.load(plan_json, "plan_json")
-        return {node_id: index for index, (node_id, _, _) in enumerate(_nodes(plan))}
 
 
 def _nodes(plan: Any) -> list[tuple[str, NodeKind, list[str]]]:
@@ -207,13 +198,14 @@ def _nodes(plan: Any) -> list[tuple[str, NodeKind, list[str]]]:
 
 def _node_rows(run_id: str, number: int, plan: Any) -> list[PlanNodeRow]:
     rows: dict[str, PlanNodeRow] = {}
-    for node_id, kind, depends_on in _nodes(plan):
+    for position, (node_id, kind, depends_on) in enumerate(_nodes(plan)):
         if node_id in rows:
             raise InvalidValue(f"plan_json: node id {node_id!r} appears twice")
         rows[node_id] = PlanNodeRow(
             run_id=run_id,
             round=number,
             node_id=node_id,
+            position=position,
             kind=kind.value,
             depends_on=json_text.dump(depends_on, "depends_on"),
         )
