@@ -19,6 +19,7 @@ from tests.fixtures.realdata import available, multivenue_case, real_case
 
 from rebalancer.core.bounds import (
     destination_bands,
+    independent_optimum,
     plan_turnover,
     reference_optimum,
     turnover_bound,
@@ -80,6 +81,26 @@ def test_plan_cost_is_within_one_percent_of_the_milp_optimum(
     assert len(ratios) >= len(cases) // 2  # most cases have something to do
     assert statistics.median(ratios) <= 1.01
     assert max(ratios) <= 1.05
+
+
+@pytest.mark.parametrize(
+    "cases",
+    [pytest.param(REAL, id="real-single-venue"), pytest.param(MULTI, id="synthetic-three-venue")],
+)
+def test_plan_cost_is_within_one_percent_of_an_independently_written_formulation(
+    cases: list[tuple[Snapshot, Policy]],
+) -> None:
+    ratios = []
+    for snap, policy in cases:
+        bound = independent_optimum(snap, policy)
+        assert bound.status == "Optimal"
+        if bound.cost >= 0.01:
+            ratios.append(float(plan_rebalance(snap, policy).estimated_cost) / bound.cost)
+
+    assert ratios
+    assert statistics.median(ratios) <= 1.01
+    assert max(ratios) <= 1.05
+    assert min(ratios) >= 0.99  # a lower bound: only lot rounding may dip under it
 
 
 def test_three_venue_cases_exercise_transfers() -> None:

@@ -86,7 +86,7 @@ def reference_optimum(
     """Solve the exact model and price its solution the way a plan is priced."""
     problem = build_problem(snapshot, policy)
     goal = goal_for(problem, policy, run_type, amount, lots=settings.lot_margins)
-    model = build_model(problem, goal, policy.constraints, lot_margins=settings.lot_margins)
+    model = build_model(problem, goal, policy.constraints, settings)
     solution = solve_model(model, settings, policy.constraints.max_trades_per_run)
     cost = 0.0
     for order in model.orders:
@@ -97,3 +97,73 @@ def reference_optimum(
             solution[route.used]
         )
     return Optimum(cost, solution.objective - cost, solution.status, solution.mip_gap)
+
+
+def independent_optimum(snapshot: Snapshot, policy: Policy, settings: Settings = EXACT) -> Optimum:
+    """A second, separately written formulation of a ``full`` run, for cross-checking.
+
+    Simpler than the planner's model and a relaxation of it: explicit final balances per
+    (asset, venue) that only have to end non-negative (no schedule-safety rows), loose big-Ms,
+    exchange minimums without rounding room, hard destination bands (policy margin only). It
+    ignores reserves, forbidden assets, trade limits and slicing, so use it on policies without
+    those. Its optimum is a lower bound on the cost of any plan reaching those bands; the status
+    says "Infeasible" when no plan can.
+    """
+    from rebalancer.core.planner.milp import LinearModel
+
+    problem = build_problem(snapshot, policy)
+    lp = LinearModel()
+    big = float(problem.total) * 2 + 1.0
+    final = {(a, v): lp.add_var() for a in problem.assets for v in problem.venues}
+    change: dict[tuple[str, str], dict[int, float]] = {
+        key: {var: 1.0} for key, var in final.items()
+    }
+    cost_terms: list[tuple[int, float]] = []
+    for market in problem.markets:
+        for side, rate, cash in (
+            ("buy", market.buy_cost(), -market.buy_cash()),
+            ("sell", market.sell_cost(), market.sell_cash()),
+        ):
+            fill = market.quote.ask if side == "buy" else market.quote.bid
+            rules = market.rules
+            floor = float(max(rules.min_amount, rules.min_notional / fill) * market.price)
+            amount, active = lp.add_var(rate), lp.add_var(0.0, 1.0, integer=True)
+            cost_terms.append((amount, rate))
+            lp.add_row({amount: 1.0, active: -big}, upper=0.0)
+            lp.add_row({amount: 1.0, active: -floor}, lower=0.0)
+            sign = 1.0 if side == "buy" else -1.0
+            # final = held + bought - sold (base); final = held + cash flows (quote)
+            change[(market.asset, market.venue)][amount] = -sign
+            change[(problem.quote, market.venue)][amount] = -cash
+    fixed_costs: list[tuple[int, float]] = []
+    for route in problem.routes:
+        mid = float(problem.price(route.asset))
+        fee = float(route.fee) * mid
+        sent, used = lp.add_var(0.0), lp.add_var(fee, 1.0, integer=True)
+        fixed_costs.append((used, fee))
+        lp.add_row({sent: 1.0, used: -big}, upper=0.0)
+        lp.add_row({sent: 1.0, used: -float(max(route.min_amount, route.fee)) * mid}, lower=0.0)
+        change[(route.asset, route.source)][sent] = 1.0
+        target = change[(route.asset, route.destination)]
+        target[sent] = target.get(sent, 0.0) - 1.0
+        target[used] = target.get(used, 0.0) + fee
+    for (asset, venue), terms in change.items():
+        now = float(problem.held(asset, venue) * problem.price(asset))
+        lp.add_row(terms, lower=now, upper=now)
+    total = lp.add_var(0.0)
+    fixed = {a: float(problem.fixed_value(a)) for a in problem.assets}
+    row = {total: 1.0} | dict.fromkeys(final.values(), -1.0)
+    lp.add_row(row, lower=sum(fixed.values()), upper=sum(fixed.values()))
+    for asset in problem.assets:
+        if not problem.tradable(asset):
+            continue
+        band = destination_band(problem, policy, asset, lots=False)
+        position = {final[(asset, v)]: 1.0 for v in problem.venues}
+        lp.add_row(position | {total: -float(band.lower)}, lower=-fixed[asset])
+        lp.add_row(position | {total: -float(band.upper)}, upper=-fixed[asset])
+    solution = lp.solve(time_limit_s=settings.time_limit_s, mip_rel_gap=settings.mip_rel_gap)
+    if solution.status != "Optimal":
+        return Optimum(float("nan"), float("nan"), solution.status, solution.mip_gap)
+    cost = sum(rate * solution[var] for var, rate in cost_terms)
+    cost += sum(fee * round(solution[var]) for var, fee in fixed_costs)
+    return Optimum(cost, 0.0, solution.status, solution.mip_gap)

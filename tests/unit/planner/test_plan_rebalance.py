@@ -336,3 +336,20 @@ def test_cash_without_a_target_still_counts_and_is_spent() -> None:
 
     assert plan.weights_before["USDT"] > D(7)
     assert weight(plan, "USDT") <= D(5)
+
+
+def test_cash_is_forwarded_through_a_venue_when_there_is_no_direct_route() -> None:
+    dear = market("ETH", "3000", "3001", fee="0.01")
+    cheap = market("ETH", "3000", "3001", fee="0.0005")
+    snap = snapshot(
+        {"a": venue({"USDT": "100000"}, dear), "b": venue({}), "c": venue({}, cheap)},
+        [route("USDT", "a", "b"), route("USDT", "b", "c")],
+    )
+    rules = policy({"ETH": "50", "USDT": "50"}, venues=("a", "b", "c"))
+    plan = plan_rebalance(snap, rules)  # type: ignore[arg-type]
+
+    legs = {(t.source, t.destination): t for t in plan.transfers}
+    assert set(legs) == {("a", "b"), ("b", "c")}
+    assert legs[("a", "b")].id in legs[("b", "c")].depends_on
+    assert all(o.venue == "c" for o in plan.orders)
+    assert worst_prefix(plan, snap, random.Random(3)) >= 0  # type: ignore[arg-type]

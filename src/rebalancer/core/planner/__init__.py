@@ -10,12 +10,13 @@ input, same plan: every collection is built in sorted order and the ids follow t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from rebalancer.core.costs import order_cost, transfer_cost
-from rebalancer.core.planner.draft import Draft
+from rebalancer.core.planner.draft import Draft, forwarding_venues
 from rebalancer.core.planner.goals import goal_for
-from rebalancer.core.planner.graph import build_nodes
+from rebalancer.core.planner.graph import CyclicPlan, build_nodes
 from rebalancer.core.planner.ideal import ideal_trades
 from rebalancer.core.planner.minimums import filter_minimums
 from rebalancer.core.planner.model import Settings, build_model, solve_model
@@ -59,14 +60,15 @@ def draft_plan(
 ) -> Draft:
     """Run the pipeline up to the finished (rounded, repaired) trades and transfers."""
     goal = goal_for(problem, policy, run_type, amount, lots=settings.lot_margins)
-    model = build_model(problem, goal, policy.constraints, lot_margins=settings.lot_margins)
+    model = build_model(problem, goal, policy.constraints, settings)
     solution = solve_model(model, settings, policy.constraints.max_trades_per_run)
     ideal = ideal_trades(model, solution, problem)
     constraints = policy.constraints
     draft = round_lots(ideal, problem, liquidate=run_type is RunType.LIQUIDATE)
     draft = slice_orders(draft, constraints.max_order_notional)
     draft = filter_minimums(draft, problem, constraints)
-    return repair_cash(draft, problem, constraints, cash_floors(ideal, problem, constraints))
+    floors = cash_floors(ideal, problem, constraints)
+    return repair_cash(draft, problem, constraints, floors, forwarding=settings.pass_through)
 
 
 def plan_rebalance(
@@ -83,8 +85,14 @@ def plan_rebalance(
     """
     check_request(run_type, amount)
     problem = build_problem(snapshot, policy)
-    draft = draft_plan(problem, policy, run_type, amount, settings or Settings())
-    orders, transfers = build_nodes(draft, problem.quote)
+    settings = settings or Settings()
+    draft = draft_plan(problem, policy, run_type, amount, settings)
+    try:
+        orders, transfers = build_nodes(draft, problem.quote, forwarding_venues(draft, problem))
+    except CyclicPlan:  # forwarding closed a loop: plan again with every venue self-funded
+        settings = replace(settings, pass_through=False)
+        draft = draft_plan(problem, policy, run_type, amount, settings)
+        orders, transfers = build_nodes(draft, problem.quote, forwarding_venues(draft, problem))
     mids = {(m.venue, m.rules.symbol): m for m in problem.markets}
     cost = ZERO
     for order in orders:

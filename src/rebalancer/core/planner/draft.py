@@ -111,3 +111,21 @@ def sells_available(draft: Draft, problem: Problem, asset: str, venue: str) -> D
     return (
         problem.held(asset, venue) + arrivals(draft, asset, venue) - departures(draft, asset, venue)
     )
+
+
+def forwarding_venues(draft: Draft, problem: Problem) -> frozenset[str]:
+    """Venues that send on more quote than they hold plus raise: they forward what they get."""
+    quote = problem.quote
+    found: set[str] = set()
+    for venue in problem.venues:
+        raised = sum(
+            (
+                t.cash_flow
+                for t in draft.trades
+                if (t.market.venue, t.side) == (venue, OrderSide.SELL)
+            ),
+            ZERO,
+        )
+        if departures(draft, quote, venue) > problem.held(quote, venue) + raised:
+            found.add(venue)
+    return frozenset(found)

@@ -4,24 +4,48 @@ Orders are numbered ``o1, o2, …`` by (venue, sells first, symbol, slice); tran
 by route key. The edges (DESIGN.md §4):
 
 * a sell waits for the asset transfers that bring that asset to its venue;
-* a quote transfer waits for the sells on its source venue (they fund it);
+* a quote transfer waits for the sells on its source venue (they fund it), and, when the venue
+  forwards cash it receives (``forwarding``), for every quote transfer into that venue;
 * a buy waits for every sell on its venue and every quote transfer into it.
 
 Asset transfers wait for nothing: they only move what the venue already holds. Nothing
-points back from a buy, so the graph has no cycle.
+points back from a buy; forwarding could close a loop of transfers, which ``build_nodes``
+refuses with ``CyclicPlan`` (the planner then plans again without forwarding).
 """
 
 from __future__ import annotations
 
+from collections.abc import Set
+from graphlib import CycleError, TopologicalSorter
+
 from rebalancer.core.planner.draft import Draft
+from rebalancer.domain.errors import PlanningError
 from rebalancer.domain.market import OrderSide
 from rebalancer.domain.plan import PlannedOrder, PlannedTransfer
 
 
+class CyclicPlan(PlanningError):
+    """Forwarded transfers would wait on each other."""
+
+
+def check_acyclic(orders: tuple[PlannedOrder, ...], transfers: tuple[PlannedTransfer, ...]) -> None:
+    """Raise ``CyclicPlan`` when the dependencies form a loop."""
+    graph: dict[str, tuple[str, ...]] = {o.id: o.depends_on for o in orders}
+    graph.update({t.id: t.depends_on for t in transfers})
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as error:
+        raise CyclicPlan(f"transfers wait on each other: {error.args[1]}") from error
+
+
 def build_nodes(
-    draft: Draft, quote: str
+    draft: Draft, quote: str, forwarding: Set[str] = frozenset()
 ) -> tuple[tuple[PlannedOrder, ...], tuple[PlannedTransfer, ...]]:
-    """Number the draft's trades and transfers and wire their dependencies."""
+    """Number the draft's trades and transfers and wire their dependencies.
+
+    ``forwarding`` names the venues whose outgoing quote transfers need cash that arrives by
+    transfer, so those wait for the incoming ones.
+    """
     trades = sorted(enumerate(draft.trades), key=lambda item: (item[1].key, item[0]))
     order_ids = {index: f"o{n}" for n, (index, _) in enumerate(trades, start=1)}
     transfers = sorted(draft.transfers, key=lambda t: (t.route.key, -t.amount))
@@ -33,7 +57,16 @@ def build_nodes(
     planned_transfers: list[PlannedTransfer] = []
     for tid, transfer in zip(transfer_ids, transfers, strict=True):
         route = transfer.route
-        deps = tuple(sells_on.get(route.source, ())) if route.asset == quote else ()
+        deps: tuple[str, ...] = ()
+        if route.asset == quote:
+            deps = tuple(sells_on.get(route.source, ()))
+            if route.source in forwarding:
+                pairs = zip(transfer_ids, transfers, strict=True)
+                deps += tuple(
+                    i
+                    for i, t in pairs
+                    if (t.route.asset, t.route.destination) == (quote, route.source)
+                )
         planned_transfers.append(
             PlannedTransfer(
                 tid,
@@ -65,4 +98,6 @@ def build_nodes(
                 tuple(wanted),
             )
         )
-    return tuple(orders), tuple(planned_transfers)
+    result = tuple(orders), tuple(planned_transfers)
+    check_acyclic(*result)
+    return result

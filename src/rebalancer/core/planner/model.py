@@ -72,6 +72,7 @@ class Settings:
     time_limit_s: float = 5.0  # a safety net: measured solves take 0.01-1.5 s
     mip_rel_gap: float = 1e-4
     lot_margins: bool = True  # False: no room kept for rounding (the exact reference model)
+    pass_through: bool = True  # quote may be forwarded: a venue sends on what it received
 
 
 def add(terms: Terms, var: int, coef: float) -> None:
@@ -92,9 +93,10 @@ class ModelBuilder:
     """Builds the model for one problem, goal and set of constraints."""
 
     def __init__(
-        self, problem: Problem, goal: Goal, constraints: Constraints, *, lot_margins: bool = True
+        self, problem: Problem, goal: Goal, constraints: Constraints, settings: Settings
     ) -> None:
-        self.lot_margins = lot_margins
+        self.lot_margins = settings.lot_margins
+        self.pass_through = settings.pass_through
         self.p = problem
         self.goal = goal
         self.c = constraints
@@ -146,11 +148,22 @@ class ModelBuilder:
 
     def buy_reach(self, venue: str) -> float:
         """Most quote the venue could spend: what it raises plus quote sent from elsewhere."""
-        total = self.raise_reach(venue)
-        for route in self.p.routes:
-            if route.asset == self.p.quote and route.destination == venue:
-                total += self.raise_reach(route.source)
+        if self.pass_through:
+            total = sum(self.raise_reach(v) for v in self.p.venues)
+        else:
+            total = self.raise_reach(venue)
+            for route in self.p.routes:
+                if route.asset == self.p.quote and route.destination == venue:
+                    total += self.raise_reach(route.source)
         return min(total, float(self.p.total) * 1.01)
+
+    def send_reach(self, route: Route) -> float:
+        """Most a route could carry: the source's holding (asset) or the quote it could have."""
+        if route.asset != self.p.quote:
+            return self.held_usd(route.asset, route.source)
+        if self.pass_through:
+            return min(sum(self.raise_reach(v) for v in self.p.venues), float(self.p.total) * 1.01)
+        return self.raise_reach(route.source)
 
     def minimum_usd(self, market: MarketOption, side: str) -> float:
         """The smallest active order in reference USD: exchange minimums, policy minimums, plus
@@ -220,12 +233,10 @@ class ModelBuilder:
 
     def add_routes(self) -> None:
         """Add amount and use variables for every route that could carry something."""
+        used_by: dict[tuple[str, str, str], int] = {}
         for route in self.p.routes:
             price = float(self.p.price(route.asset))
-            if route.asset == self.p.quote:
-                reach = self.raise_reach(route.source)
-            else:
-                reach = self.held_usd(route.asset, route.source)
+            reach = self.send_reach(route)
             floor = float(max(route.min_amount, route.fee)) * price * (1 + 1e-6) + 1e-6
             if reach <= floor or self.forbidden(route.asset, route.destination):
                 continue
@@ -235,6 +246,10 @@ class ModelBuilder:
             self.lp.add_row({amount: 1.0, used: -floor}, lower=0.0)
             self.lp.add_row({amount: 1.0, used: -reach}, upper=0.0)
             self.routes.append(RouteVars(route, amount, used))
+            reverse = used_by.get((route.asset, route.destination, route.source))
+            if reverse is not None:  # never both ways: forwarding must not form a cycle
+                self.lp.add_row({used: 1.0, reverse: 1.0}, upper=1.0)
+            used_by.setdefault((route.asset, route.source, route.destination), used)
             source = (route.asset, route.source)
             target = (route.asset, route.destination)
             add(self.outflow[source], amount, 1.0)
@@ -273,7 +288,7 @@ class ModelBuilder:
         for venue in self.p.venues:
             held = self.held_usd(quote, venue)
             out = self.outflow[(quote, venue)]
-            if out:
+            if out and not self.pass_through:  # otherwise the DAG orders forwarding
                 self.lp.add_row(combine((1.0, out), (-1.0, self.proceeds[venue])), upper=held)
             reserve = float(self.c.cash_reserve.get(venue, ZERO))
             terms = combine((1.0, self.cash[venue]))
@@ -391,10 +406,10 @@ class ModelBuilder:
 
 
 def build_model(
-    problem: Problem, goal: Goal, constraints: Constraints, *, lot_margins: bool = True
+    problem: Problem, goal: Goal, constraints: Constraints, settings: Settings
 ) -> PlanModel:
     """The MILP-lite model of one run (``lot_margins`` off: the exact reference model)."""
-    return ModelBuilder(problem, goal, constraints, lot_margins=lot_margins).build()
+    return ModelBuilder(problem, goal, constraints, settings).build()
 
 
 def rounded_relaxation(model: PlanModel, relaxed: Solution, limit: int | None) -> Solution | None:

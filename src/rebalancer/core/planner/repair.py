@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 
-from rebalancer.core.planner.draft import Draft, Trade, Transfer, cash_after
+from rebalancer.core.planner.draft import Draft, Trade, Transfer, arrivals, cash_after
 from rebalancer.core.planner.minimums import passes
 from rebalancer.core.planner.problem import Problem
 from rebalancer.domain.market import OrderSide
@@ -33,14 +33,28 @@ def cash_floors(ideal: Draft, problem: Problem, constraints: Constraints) -> dic
     return floors
 
 
-def fit_transfers(draft: Draft, problem: Problem) -> Draft:
-    """Shrink or drop quote transfers a venue cannot fund from its cash and sells."""
+def fit_transfers(draft: Draft, problem: Problem, *, forwarding: bool) -> Draft:
+    """Shrink or drop quote transfers a venue cannot fund from its cash and sells (and, when
+    ``forwarding``, the quote it receives); repeated until a pass changes nothing, because a
+    shrunk transfer leaves less for the venue it feeds to forward."""
+    for _ in range(len(draft.transfers) + 1):
+        fitted = fit_once(draft, problem, forwarding=forwarding)
+        if fitted == draft:
+            break
+        draft = fitted
+    return draft
+
+
+def fit_once(draft: Draft, problem: Problem, *, forwarding: bool) -> Draft:
+    """One pass of ``fit_transfers`` over the venues in order."""
     quote = problem.quote
     transfers = list(draft.transfers)
     residuals: list[Residual] = []
     for venue in problem.venues:
         sells = [t for t in draft.trades if (t.market.venue, t.side) == (venue, OrderSide.SELL)]
         funds = problem.held(quote, venue) + sum((t.cash_flow for t in sells), ZERO)
+        if forwarding:
+            funds += arrivals(replace(draft, transfers=tuple(transfers)), quote, venue)
         outgoing = [
             i for i, t in enumerate(transfers) if (t.route.asset, t.route.source) == (quote, venue)
         ]
@@ -69,10 +83,15 @@ def shrink(trade: Trade, shortfall: Decimal) -> Trade:
 
 
 def repair_cash(
-    draft: Draft, problem: Problem, constraints: Constraints, floors: Mapping[str, Decimal]
+    draft: Draft,
+    problem: Problem,
+    constraints: Constraints,
+    floors: Mapping[str, Decimal],
+    *,
+    forwarding: bool = False,
 ) -> Draft:
     """Shrink buys until every venue keeps its floor; report what had to go."""
-    draft = fit_transfers(draft, problem)
+    draft = fit_transfers(draft, problem, forwarding=forwarding)
     trades = list(draft.trades)
     residuals: list[Residual] = []
     for venue in problem.venues:
