@@ -71,7 +71,7 @@ class SimulatorServer:
         self._ticker = asyncio.create_task(self._move_prices(), name="exchange-sim-prices")
 
     async def _serve(self, app: web.Application, host: str, port: int) -> int:
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.25)
         await runner.setup()
         self._runners.append(runner)
         site = web.TCPSite(runner, host, port)
