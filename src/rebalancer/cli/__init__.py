@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "runs": ("runs", "list past runs or show one run's history"),
     "approve": ("approve", "approve (or reject) a run waiting for approval"),
     "resume": ("resume", "re-arm the circuit breaker after a halt"),
+    "snapshot": ("snapshot", "print the live snapshot JSON for a portfolio"),
 }
 
 class CommandModule(Protocol):
