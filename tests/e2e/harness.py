@@ -91,6 +91,7 @@ def write_daemon_config(
     check_interval_s: float = 2.0,
     shutdown_grace_s: float = 10.0,
     transfer_eta_s: int = 1,
+    max_order_notional: str | None = None,
 ) -> Path:
     """The daemon TOML: paper venues (``connection`` None) or ones on an external simulator."""
     weights = "\n".join(f'{asset} = "{weight}"' for asset, weight in TARGETS.items())
@@ -106,6 +107,7 @@ def write_daemon_config(
         f'percent = "{BAND_POINTS}"',
         "[portfolios.core.limits]",
         'min_trade_notional = "10"',
+        f'max_order_notional = "{max_order_notional}"' if max_order_notional else "",
         "[portfolios.core.forbidden_assets]",
         'okx = ["ETH"]',
         "[portfolios.core.execution]",
@@ -254,6 +256,8 @@ class SimProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+        if self.process is not None and self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 def _read_line(process: subprocess.Popen[str], timeout_s: float) -> str:

@@ -150,11 +150,9 @@ async def _once(loop: DaemonLoop, *, force: bool) -> int:
 
 
 def _failed(result: CheckResult) -> bool:
-    return (
-        result.action is CheckAction.RAN
-        and result.run is not None
-        and result.run.status is RunStatus.FAILED
-    )
+    if result.action is CheckAction.FAILED:
+        return True
+    return result.run is not None and result.run.status is RunStatus.FAILED
 
 
 async def _serve(config: AppConfig, loop: DaemonLoop, signals: StopSignals) -> None:

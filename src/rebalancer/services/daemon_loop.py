@@ -53,6 +53,7 @@ class CheckAction(enum.StrEnum):
     SKIPPED = "skipped"  # not checked now (busy, stopping, breaker, venue, waiting)
     IDLE = "idle"  # checked: no trigger fired
     RAN = "ran"  # a run started (or an approved one went ahead) and ended or parked
+    FAILED = "failed"  # the check itself raised (logged with its traceback)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +159,9 @@ class DaemonLoop:
             self._tasks.add(task)
         try:
             result = await self._check(work, manual=manual)
+        except Exception as error:
+            log.exception("%s: the check failed", name)
+            result = CheckResult(name, CheckAction.FAILED, f"{type(error).__name__}: {error}")
         finally:
             self._busy.discard(name)
             if task is not None:
