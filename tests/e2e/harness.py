@@ -176,7 +176,7 @@ class Control:
 
     def get(self, path: str) -> Any:
         """GET a control endpoint and parse its JSON."""
-        with urllib.request.urlopen(f"{self.url}{path}", timeout=10) as reply:  # noqa: S310
+        with urllib.request.urlopen(f"{self.url}{path}", timeout=10) as reply:
             return json.loads(reply.read())
 
     def orders(self) -> list[dict[str, Any]]:
@@ -229,7 +229,7 @@ class SimProcess:
 
     def start(self, timeout_s: float = 30.0) -> SimProcess:
         """Start it and wait for its connection line; write it to ``connection_file``."""
-        self.process = subprocess.Popen(  # noqa: S603 - our own executable
+        self.process = subprocess.Popen(
             [str(REBALANCER), "exchange-sim", "--config", str(self.config), "--print-connection"],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -289,7 +289,7 @@ class DaemonProcess:
         """Start it; the log file collects both streams."""
         self._offset = self.log_file.stat().st_size if self.log_file.exists() else 0
         with self.log_file.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603 - our own executable
+            self.process = subprocess.Popen(
                 [str(REBALANCER), "run", "--config", str(self.config), *self.extra_args],
                 stdout=log,
                 stderr=log,
@@ -338,7 +338,7 @@ class DaemonProcess:
 
 def cli(*args: str, timeout_s: float = 60.0) -> subprocess.CompletedProcess[str]:
     """Run a ``rebalancer`` command to completion and capture its output."""
-    return subprocess.run(  # noqa: S603 - our own executable
+    return subprocess.run(
         [str(REBALANCER), *args],
         capture_output=True,
         text=True,

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.e2e.harness import write_daemon_config, write_sim_config
 
 from rebalancer.exchange_sim.config import load_config as load_sim_config
 from rebalancer.exchange_sim.server import SimulatorServer
-from tests.e2e.harness import write_daemon_config, write_sim_config
 
 
 @dataclass

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from tests.e2e.harness import write_daemon_config
 
 from rebalancer.cli import main
 from rebalancer.core.breaker import TripReason
@@ -17,7 +18,6 @@ from rebalancer.persistence import open_store, sqlite_url
 from rebalancer.runtime.clock import SystemClock
 from rebalancer.runtime.instance_lock import InstanceLock
 from rebalancer.services.breaker_keeper import BreakerKeeper
-from tests.e2e.harness import write_daemon_config
 
 from .conftest import ThreadSim
 

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.e2e.harness import inside_bands
 
 from rebalancer.cli import main
 
 from .conftest import ThreadSim
-from tests.e2e.harness import inside_bands
 
 
 def runs_json(config: Path, capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
