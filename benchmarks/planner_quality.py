@@ -15,6 +15,7 @@ import statistics
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -86,6 +87,9 @@ def suites() -> dict[str, Callable[[int], tuple[Snapshot, Policy]]]:
         "real 1-venue target": lambda s: retarget(real_case(s)),
         "synthetic 3-venue band_edge": lambda s: multivenue_case(s, drift=0.8),
         "synthetic 3-venue target": lambda s: retarget(multivenue_case(s, drift=0.8)),
+        "synthetic 5-venue 21-asset band_edge": lambda s: multivenue_case(
+            s, n_assets=21, n_venues=5, band=Decimal(2), drift=0.8
+        ),
     }
 
 
@@ -110,7 +114,8 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=40, help="cases per family")
     args = parser.parse_args()
     for family, make in suites().items():
-        rows = [measure(f"{family} #{s}", *make(s)) for s in range(args.cases)]
+        count = min(args.cases, 10) if "5-venue" in family else args.cases
+        rows = [measure(f"{family} #{s}", *make(s)) for s in range(count)]
         costs = [r.cost_ratio for r in rows if r.cost_ratio is not None]
         print(
             f"{family}: {len(rows)} cases, {len(costs)} with cost >= {MIN_COST} USD, "

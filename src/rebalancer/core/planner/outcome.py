@@ -79,6 +79,8 @@ def band_residuals(
         shown = format_decimal((weight * HUNDRED).quantize(WEIGHT_PLACES))
         lower, upper = format_decimal(band.lower * HUNDRED), format_decimal(band.upper * HUNDRED)
         reason = f"outside band after the plan: {shown}% vs [{lower}, {upper}]%"
+        if not problem.tradable(asset):
+            reason += f" (no {asset}/{problem.quote} market on any venue)"
         found.append(Residual(asset, EVERYWHERE, reason, units))
     return found
 
@@ -122,7 +124,8 @@ def goal_residuals(
         for (asset, venue), left in sorted(units.items()):
             movable = problem.tradable(asset) and asset != problem.quote
             if movable and left > 0 and (asset, venue) not in noted:
-                found.append(Residual(asset, venue, "not liquidated", left))
+                reason = "not liquidated: below the minimum order, or no market or route here"
+                found.append(Residual(asset, venue, reason, left))
     if run_type is RunType.WITHDRAW and amount is not None:
         cash = sum((cash_after(draft, problem, v) for v in problem.venues), ZERO)
         if cash < amount:
