@@ -1,4 +1,4 @@
-"""``rebalancer db upgrade`` and ``db current``, run as the installed command."""
+"""``rebalancer db upgrade`` and ``db current``: as the installed command, and through main()."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from rebalancer.cli import main
 from rebalancer.persistence import open_store
 from rebalancer.persistence.migrate import head_revision
 
@@ -40,31 +41,48 @@ async def test_upgrade_migrates_an_empty_database_then_does_nothing(
         await store.close()
 
 
-def test_upgrade_with_a_config_uses_the_state_dir_it_names(tmp_path: Path) -> None:
+def _in_process(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    """Run the command line in this process (main() rewrites sys.argv; monkeypatch restores it)."""
+    monkeypatch.setattr(sys, "argv", ["rebalancer"])
+    status = main(list(args))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_upgrade_with_a_config_uses_the_state_dir_it_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = tmp_path / "rebalancer.toml"
     shutil.copy(MINIMAL_CONFIG, config)
     with config.open("a") as file:
         file.write('\n[daemon]\nstate_dir = "state"\n')
-    before = _rebalancer("db", "current", "--config", str(config))
-    assert before.returncode == 1
-    assert "rebalancer db upgrade" in before.stdout
-    result = _rebalancer("db", "upgrade", "--config", str(config))
-    assert result.returncode == 0, result.stderr
+    status, out, _ = _in_process(monkeypatch, capsys, "db", "current", "--config", str(config))
+    assert status == 1
+    assert "rebalancer db upgrade" in out
+    status, _, err = _in_process(monkeypatch, capsys, "db", "upgrade", "--config", str(config))
+    assert status == 0, err
     assert (tmp_path / "state" / "rebalancer.sqlite").is_file()
-    after = _rebalancer("db", "current", "--config", str(config))
-    assert after.returncode == 0
-    assert f"revision {head_revision()} (head)" in after.stdout
+    status, out, _ = _in_process(monkeypatch, capsys, "db", "current", "--config", str(config))
+    assert status == 0
+    assert f"revision {head_revision()} (head)" in out
 
 
-def test_a_missing_config_is_a_usage_error_naming_the_file(tmp_path: Path) -> None:
-    result = _rebalancer("db", "upgrade", "--config", str(tmp_path / "absent.toml"))
-    assert result.returncode == 2
-    assert "absent.toml" in result.stderr
+def test_a_missing_config_is_a_usage_error_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(tmp_path / "absent.toml")
+    status, _, err = _in_process(monkeypatch, capsys, "db", "upgrade", "--config", missing)
+    assert status == 2
+    assert "absent.toml" in err
 
 
-def test_an_unreachable_database_fails_without_showing_its_password() -> None:
+def test_an_unreachable_database_fails_without_showing_its_password(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     url = "postgresql+asyncpg://trader:hunter2@127.0.0.1:1/state"
-    result = _rebalancer("db", "upgrade", "--url", url)
-    assert result.returncode == 1
-    assert "127.0.0.1:1" in result.stderr
-    assert "hunter2" not in result.stdout + result.stderr
+    status, out, err = _in_process(monkeypatch, capsys, "db", "upgrade", "--url", url)
+    assert status == 1
+    assert "127.0.0.1:1" in err
+    assert "hunter2" not in out + err

@@ -12,10 +12,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from rebalancer.domain.errors import InvalidValue
+from rebalancer.domain.market import OrderSide
 from rebalancer.domain.plan import RunType
 from rebalancer.domain.records import DuplicateRecord, OrderIntentState, RecordNotFound
 from rebalancer.domain.runs import Trigger
-from rebalancer.persistence import SqlStore
+from rebalancer.persistence import SqlStore, open_store
 
 from .builders import START, order
 
@@ -94,6 +95,9 @@ async def test_save_order_overwrites_the_stored_order(store: SqlStore) -> None:
     assert await store.get_order(intent.client_order_id) == rejected
     with pytest.raises(RecordNotFound):
         await store.save_order(replace(intent, client_order_id="unknown"))
+    with pytest.raises(InvalidValue, match="cannot change symbol, side"):
+        await store.save_order(replace(rejected, symbol="ETH/USDT", side=OrderSide.BUY))
+    assert await store.get_order(intent.client_order_id) == rejected
 
 
 @pytest.mark.parametrize(
@@ -101,6 +105,7 @@ async def test_save_order_overwrites_the_stored_order(store: SqlStore) -> None:
     [
         ({"colour": "red"}, "cannot change colour"),
         ({"client_order_id": "x"}, "cannot change client_order_id"),
+        ({"attempt": 2, "venue": "okx"}, "cannot change attempt, venue"),
         ({"filled": 0.5}, "filled"),
         ({"state": "HALF_DONE"}, "state: expected one of"),
     ],
@@ -168,3 +173,17 @@ async def test_concurrent_intents_all_commit(store: SqlStore) -> None:
     run_id = await _run_id(store)
     await asyncio.gather(*(store.record_order_intent(order(run_id, f"rb-{n}")) for n in range(20)))
     assert len(await store.orders_for_run(run_id)) == 20
+
+
+async def test_two_stores_on_one_database_write_side_by_side(database_url: str) -> None:
+    first, second = await open_store(database_url), await open_store(database_url)
+    try:
+        run_id = await _run_id(first)
+        await asyncio.gather(
+            *(first.record_order_intent(order(run_id, f"rb-a{n}")) for n in range(10)),
+            *(second.record_order_intent(order(run_id, f"rb-b{n}")) for n in range(10)),
+        )
+        assert len(await second.orders_for_run(run_id)) == 20
+    finally:
+        await first.close()
+        await second.close()

@@ -100,6 +100,7 @@ async def test_a_round_cannot_be_saved_twice(store: SqlStore) -> None:
         ("{not json", PLAN_JSON, "snapshot_json"),
         (SNAPSHOT_JSON, "[]", "plan_json"),
         (SNAPSHOT_JSON, '{"orders": [{"depends_on": []}]}', r"plan_json.orders\[0\].id"),
+        (SNAPSHOT_JSON, '{"orders": [{"id": "o1"}], "transfers": [{"id": "o1"}]}', "twice"),
     ],
 )
 async def test_a_malformed_round_is_refused_naming_the_field(

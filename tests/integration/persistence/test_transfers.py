@@ -88,3 +88,11 @@ async def test_naive_timestamps_are_refused(store: SqlStore) -> None:
     with pytest.raises(InvalidValue, match="timezone-aware"):
         await store.update_transfer(recorded.id, deadline=START.replace(tzinfo=None))
     assert await store.get_transfer(recorded.id) == recorded
+
+
+async def test_what_a_transfer_is_cannot_be_changed(store: SqlStore) -> None:
+    run_id = await _run_id(store)
+    recorded = await store.record_transfer(transfer(run_id))
+    with pytest.raises(InvalidValue, match="cannot change destination"):
+        await store.update_transfer(recorded.id, destination="kraken")
+    assert await store.get_transfer(recorded.id) == recorded

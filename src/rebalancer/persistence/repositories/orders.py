@@ -24,7 +24,10 @@ from rebalancer.persistence.repositories.fields import (
 )
 
 TERMINAL = tuple(state.value for state in OrderIntentState if state.is_terminal)
-FIXED = ("client_order_id", "run_id", "created_at", "updated_at")
+# What an order is: set when its intent is recorded, never changed after (the client order id
+# is derived from run, node and attempt, and the venue was told venue, symbol and side).
+IDENTITY = ("run_id", "node_id", "round", "attempt", "venue", "symbol", "side", "created_at")
+FIXED = ("client_order_id", *IDENTITY, "updated_at")
 
 
 def _record(row: OrderRow) -> OrderRecord:
@@ -51,17 +54,29 @@ def _record(row: OrderRow) -> OrderRecord:
     )
 
 
-def _fill(row: OrderRow, order: OrderRecord) -> None:
-    """Copy every changeable field of ``order`` onto ``row``, checking each one."""
+def _new_row(order: OrderRecord) -> OrderRow:
+    """A row for a new intent: its identity, checked, then everything that may change."""
     what = f"order {order.client_order_id}"
     if not order.client_order_id:
         raise InvalidValue("order.client_order_id: must not be empty")
-    row.node_id = order.node_id
-    row.round = positive_int(order.round, f"{what}.round")
-    row.attempt = positive_int(order.attempt, f"{what}.attempt")
-    row.venue = order.venue
-    row.symbol = order.symbol
-    row.side = enum_value(OrderSide, order.side, f"{what}.side").value
+    row = OrderRow(
+        client_order_id=order.client_order_id,
+        run_id=order.run_id,
+        node_id=order.node_id,
+        round=positive_int(order.round, f"{what}.round"),
+        attempt=positive_int(order.attempt, f"{what}.attempt"),
+        venue=order.venue,
+        symbol=order.symbol,
+        side=enum_value(OrderSide, order.side, f"{what}.side").value,
+        created_at=aware(order.created_at, f"{what}.created_at"),
+    )
+    _fill(row, order)
+    return row
+
+
+def _fill(row: OrderRow, order: OrderRecord) -> None:
+    """Copy every changeable field of ``order`` onto ``row``, checking each one."""
+    what = f"order {order.client_order_id}"
     row.amount = to_decimal(order.amount, what=f"{what}.amount")
     row.limit_price = decimal_or_none(order.limit_price, f"{what}.limit_price")
     row.state = enum_value(OrderIntentState, order.state, f"{what}.state").value
@@ -72,6 +87,12 @@ def _fill(row: OrderRow, order: OrderRecord) -> None:
     row.fee_asset = order.fee_asset
     row.reason = order.reason
     row.updated_at = aware(order.updated_at, f"{what}.updated_at")
+
+
+def _check_identity(stored: OrderRecord, order: OrderRecord) -> None:
+    changed = [name for name in IDENTITY if getattr(stored, name) != getattr(order, name)]
+    if changed:
+        raise InvalidValue(f"order {order.client_order_id}: cannot change {', '.join(changed)}")
 
 
 class OrderRepository:
@@ -90,19 +111,15 @@ class OrderRepository:
             raise RecordNotFound(f"order {order.client_order_id}: run {order.run_id!r} not found")
         if await self._row(order.client_order_id) is not None:
             raise DuplicateRecord(f"order {order.client_order_id!r} is already recorded")
-        row = OrderRow(
-            client_order_id=order.client_order_id,
-            run_id=order.run_id,
-            created_at=aware(order.created_at, f"order {order.client_order_id}.created_at"),
-        )
-        _fill(row, order)
+        row = _new_row(order)
         self._session.add(row)
         await self._session.flush()
         return _record(row)
 
     async def save(self, order: OrderRecord) -> OrderRecord:
-        """Overwrite an existing order (run id and creation time stay as first recorded)."""
+        """Overwrite what may change of an existing order; its identity must stay the same."""
         row = await self._require(order.client_order_id)
+        _check_identity(_record(row), order)
         _fill(row, order)
         await self._session.flush()
         return _record(row)

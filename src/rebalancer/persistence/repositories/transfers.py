@@ -22,7 +22,9 @@ from rebalancer.persistence.repositories.fields import (
 )
 
 TERMINAL = tuple(state.value for state in TransferState if state.is_terminal)
-FIXED = ("id", "run_id", "created_at", "updated_at")
+# What a transfer is: set when it is recorded, never changed after.
+IDENTITY = ("run_id", "node_id", "asset", "network", "source", "destination", "created_at")
+FIXED = ("id", *IDENTITY, "updated_at")
 
 
 def _record(row: TransferRow) -> TransferRecord:
@@ -47,13 +49,25 @@ def _record(row: TransferRow) -> TransferRecord:
     )
 
 
+def _new_row(transfer: TransferRecord) -> TransferRow:
+    """A row for a new transfer: its identity, then everything that may change."""
+    row = TransferRow(
+        id=transfer.id,
+        run_id=transfer.run_id,
+        node_id=transfer.node_id,
+        asset=transfer.asset,
+        network=transfer.network,
+        source=transfer.source,
+        destination=transfer.destination,
+        created_at=aware(transfer.created_at, f"transfer {transfer.id}.created_at"),
+    )
+    _fill(row, transfer)
+    return row
+
+
 def _fill(row: TransferRow, transfer: TransferRecord) -> None:
+    """Copy every changeable field of ``transfer`` onto ``row``, checking each one."""
     what = f"transfer {transfer.id}"
-    row.node_id = transfer.node_id
-    row.asset = transfer.asset
-    row.network = transfer.network
-    row.source = transfer.source
-    row.destination = transfer.destination
     row.amount = to_decimal(transfer.amount, what=f"{what}.amount")
     row.fee = decimal_or_none(transfer.fee, f"{what}.fee")
     row.state = enum_value(TransferState, transfer.state, f"{what}.state").value
@@ -79,12 +93,7 @@ class TransferRepository:
             raise RecordNotFound(f"transfer {transfer.id}: run {transfer.run_id!r} not found")
         if await self._session.get(TransferRow, transfer.id) is not None:
             raise DuplicateRecord(f"transfer {transfer.id!r} is already recorded")
-        row = TransferRow(
-            id=transfer.id,
-            run_id=transfer.run_id,
-            created_at=aware(transfer.created_at, f"transfer {transfer.id}.created_at"),
-        )
-        _fill(row, transfer)
+        row = _new_row(transfer)
         self._session.add(row)
         await self._session.flush()
         return _record(row)
