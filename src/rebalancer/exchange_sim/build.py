@@ -43,7 +43,7 @@ def build_engine(config: SimulatorConfig, clock: Clock) -> Engine:
             level_gap_bps=venue.book.level_gap_bps,
             level_notional=venue.book.level_notional,
         )
-        engine.add_venue(name, markets, shape)
+        engine.add_venue(name, markets, shape, price_offset_bps=venue.price_offset_bps)
         for net in venue.networks:
             engine.add_network(name, _network(net), address=net.address)
         for account in venue.accounts:

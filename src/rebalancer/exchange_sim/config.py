@@ -78,6 +78,7 @@ class VenueConfig(Strict):
     markets: list[str] = Field(min_length=1)
     maker_fee: Dec = Decimal("0.001")
     taker_fee: Dec = Decimal("0.001")
+    price_offset_bps: Dec = Decimal(0)
     book: BookConfig = Field(default_factory=BookConfig)
     rules: dict[str, MarketRulesConfig] = Field(default_factory=dict)
     accounts: list[AccountConfig] = Field(min_length=1)

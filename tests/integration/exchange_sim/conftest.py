@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import ccxt.pro as ccxtpro
 import pytest
 
+from rebalancer.exchange_sim.binance import BinanceFrontend
 from rebalancer.exchange_sim.config import SimulatorConfig, parse_config
 from rebalancer.exchange_sim.server import SimulatorServer
 
@@ -110,3 +112,15 @@ async def exchange(make_exchange: ExchangeFactory) -> Any:
 
 
 D = Decimal
+
+
+async def user_subscriptions(sim: SimulatorServer, venue: str, expected: int) -> None:
+    """Wait (at most 5 s) until ``venue`` has ``expected`` user-data subscriptions."""
+    frontend = sim.frontends[venue]
+    assert isinstance(frontend, BinanceFrontend)
+    for _ in range(250):
+        sessions = frontend.user_streams.sessions
+        if sum(len(s.subscriptions) for s in sessions) == expected:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{venue}: never reached {expected} user-data subscription(s)")

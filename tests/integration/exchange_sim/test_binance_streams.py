@@ -8,6 +8,7 @@ from typing import Any
 
 import ccxt.pro as ccxtpro
 import pytest
+from tests.integration.exchange_sim.conftest import user_subscriptions
 
 from rebalancer.exchange_sim.server import SimulatorServer
 
@@ -46,10 +47,10 @@ async def test_watch_order_book_follows_the_price(exchange: Any, sim: SimulatorS
     assert all(level[0] < 51000 for level in book["bids"]), book["bids"]
 
 
-async def test_watch_balance_and_orders_see_a_fill(exchange: Any) -> None:
+async def test_watch_balance_and_orders_see_a_fill(exchange: Any, sim: SimulatorServer) -> None:
     balance_watch = asyncio.ensure_future(exchange.watch_balance())
     orders_watch = asyncio.ensure_future(exchange.watch_orders("BTC/USDT"))
-    await asyncio.sleep(0.3)  # let the WebSocket API subscription complete
+    await user_subscriptions(sim, "binance", 1)
     placed = await exchange.create_order(
         "BTC/USDT", "market", "buy", 0.1, params={"clientOrderId": "ws-1"}
     )
@@ -85,14 +86,14 @@ async def test_after_the_user_stream_ends_a_new_watch_subscribes_again(
     exchange: Any, sim: SimulatorServer
 ) -> None:
     first = asyncio.ensure_future(exchange.watch_balance())
-    await asyncio.sleep(0.3)
+    await user_subscriptions(sim, "binance", 1)
     assert await sim.control.end_user_streams("binance") == 1
     await asyncio.sleep(0.1)
     await exchange.create_order("BTC/USDT", "market", "buy", 0.01)
     await asyncio.sleep(0.2)
     assert not first.done()  # the stream ended: no more events for the old subscription
     again = asyncio.ensure_future(exchange.watch_balance())
-    await asyncio.sleep(0.3)
+    await user_subscriptions(sim, "binance", 1)
     await exchange.create_order("BTC/USDT", "market", "buy", 0.01)
     balance = await asyncio.wait_for(again, WAIT_S)
     assert balance["BTC"]["free"] == pytest.approx(2 + 2 * 0.01 * 0.999)
@@ -107,7 +108,7 @@ async def test_watch_tickers_without_symbols_uses_the_all_market_stream(exchange
 
 async def test_watch_my_trades_reports_a_maker_fill(exchange: Any, sim: SimulatorServer) -> None:
     watch = asyncio.ensure_future(exchange.watch_my_trades("BTC/USDT"))
-    await asyncio.sleep(0.3)
+    await user_subscriptions(sim, "binance", 1)
     order = await exchange.create_order("BTC/USDT", "limit", "sell", 0.01, 61000)
     sim.control.set_price("BTC/USDT", Decimal("61500"))
     trades = await asyncio.wait_for(watch, WAIT_S)
@@ -131,3 +132,12 @@ async def test_combined_streams_wrap_each_event(sim: SimulatorServer) -> None:
                 if len(seen) == 2:
                     break
     assert seen == {"btcusdt@bookTicker", "ethusdt@bookTicker"}
+
+
+async def test_a_deposit_is_pushed_as_a_balance_update(exchange: Any, sim: SimulatorServer) -> None:
+    exchange.options["watchBalance"]["fetchBalanceSnapshot"] = True  # deltas apply to REST
+    watch = asyncio.ensure_future(exchange.watch_balance())
+    await user_subscriptions(sim, "binance", 1)
+    sim.control.credit_deposit("binance", "USDT", Decimal("25"))
+    balance = await asyncio.wait_for(watch, WAIT_S)
+    assert balance["USDT"]["free"] == 100025

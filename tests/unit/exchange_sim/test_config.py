@@ -85,3 +85,8 @@ def test_replay_reads_kline_files() -> None:
     clock.advance(1)
     engine.advance()
     assert engine.venue("main").books["BTC/USDT"].mid == Decimal("46778.14")
+
+
+def test_a_venue_offset_shifts_the_path_price_on_that_venue() -> None:
+    engine = build_engine(parse_config(minimal(price_offset_bps="10")), ManualClock())
+    assert engine.venue("main").books["BTC/USDT"].mid == Decimal("60060")

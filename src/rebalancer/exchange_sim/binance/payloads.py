@@ -158,7 +158,7 @@ def order_payload(order: Order) -> dict[str, Any]:
         "executedQty": fmt(order.filled),
         "cummulativeQuoteQty": fmt(order.cost),
         "status": STATUS[order.state],
-        "timeInForce": order.time_in_force.value,
+        "timeInForce": _time_in_force(order),
         "type": "LIMIT" if order.kind is OrderKind.LIMIT else "MARKET",
         "side": "BUY" if order.side is OrderSide.BUY else "SELL",
         "stopPrice": "0.00000000",
@@ -191,6 +191,11 @@ def new_order_payload(order: Order) -> dict[str, Any]:
     return body
 
 
+def _time_in_force(order: Order) -> str:
+    """Binance reports GTC on market orders (the engine expires their rest, like IOC)."""
+    return "GTC" if order.kind is OrderKind.MARKET else order.time_in_force.value
+
+
 def trade_payload(trade: Trade) -> dict[str, Any]:
     """One ``GET /api/v3/myTrades`` entry."""
     return {
@@ -221,7 +226,7 @@ def execution_report(
         "c": order.client_order_id,
         "S": "BUY" if order.side is OrderSide.BUY else "SELL",
         "o": "LIMIT" if order.kind is OrderKind.LIMIT else "MARKET",
-        "f": order.time_in_force.value,
+        "f": _time_in_force(order),
         "q": fmt(order.amount),
         "p": fmt(order.price or Decimal(0)),
         "P": "0.00000000",

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from rebalancer.domain.market import Market
-from rebalancer.domain.money import format_decimal
+from rebalancer.domain.money import ZERO, format_decimal
 from rebalancer.exchange_sim.engine.account import Account
 from rebalancer.exchange_sim.engine.book import BookShape
 from rebalancer.exchange_sim.engine.clock import Clock
@@ -61,11 +61,28 @@ class Engine:
         """The engine's time in epoch milliseconds."""
         return int(self.clock() * 1000)
 
-    def add_venue(self, name: str, markets: Iterable[Market], shape: BookShape) -> Venue:
-        """Create a venue trading ``markets`` with books of ``shape``."""
+    def add_venue(
+        self,
+        name: str,
+        markets: Iterable[Market],
+        shape: BookShape,
+        *,
+        price_offset_bps: Decimal = ZERO,
+    ) -> Venue:
+        """Create a venue trading ``markets`` with books of ``shape``.
+
+        ``price_offset_bps`` shifts the path's prices on this venue (the pinned ones stay).
+        """
         if name in self.venues:
             raise ValueError(f"venue {name!r}: defined twice")
-        venue = Venue(name, list(markets), shape, emit=self._emit, now_ms=self.now_ms)
+        venue = Venue(
+            name,
+            list(markets),
+            shape,
+            emit=self._emit,
+            now_ms=self.now_ms,
+            price_offset_bps=price_offset_bps,
+        )
         self.venues[name] = venue
         self.networks[name] = {}
         return venue
@@ -133,7 +150,7 @@ class Engine:
                 moved = []
                 for symbol, mid in prices.items():
                     if symbol in venue.markets and (name, symbol) not in self.pinned:
-                        venue.set_mid(symbol, mid)
+                        venue.set_mid(symbol, _shifted(mid, venue.price_offset_bps))
                         moved.append(symbol)
                 if moved:
                     self._emit(PricesMoved(name, tuple(moved), self.now_ms()))
@@ -297,3 +314,8 @@ class Engine:
     def account_deposits(self, venue: str, key: str) -> list[Deposit]:
         """An account's deposits, oldest first."""
         return [d for d in self.deposits.values() if (d.venue, d.account) == (venue, key)]
+
+
+def _shifted(mid: Decimal, offset_bps: Decimal) -> Decimal:
+    """``mid`` moved by ``offset_bps`` basis points."""
+    return mid * (1 + offset_bps / 10_000) if offset_bps else mid

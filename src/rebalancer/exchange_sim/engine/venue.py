@@ -44,8 +44,11 @@ class Venue:
         emit: Callable[[Event], None],
         now_ms: Callable[[], int],
         first_order_id: int = 1_000_001,
+        price_offset_bps: Decimal = ZERO,
     ) -> None:
         self.name = name
+        # this venue quotes the shared path's price shifted by this much (venues differ a bit)
+        self.price_offset_bps = price_offset_bps
         self.markets = {m.symbol: m for m in markets}
         self.books = {m.symbol: Book(m, shape) for m in markets}
         self.tickers = {m.symbol: TickerStats() for m in markets}
