@@ -197,13 +197,16 @@ class Store(Protocol):
         ...
 
     async def save_order(self, order: OrderRecord) -> OrderRecord:
-        """Overwrite an existing order with ``order`` (matched by client order id)."""
+        """Overwrite an existing order (by client order id); its identity cannot change.
+
+        The identity is run, node, round, attempt, venue, symbol, side and created_at.
+        """
         ...
 
     async def update_order(
         self, client_order_id: str, /, *, at: datetime | None = None, **changes: object
     ) -> OrderRecord:
-        """Change some fields of an order (e.g. ``state=..., filled=...``) and return it."""
+        """Change fields of an order (``state=..., filled=...``); identity fields are refused."""
         ...
 
     async def get_order(self, client_order_id: str) -> OrderRecord | None:

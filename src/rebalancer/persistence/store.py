@@ -190,14 +190,17 @@ class SqlStore:
             return await OrderRepository(session).add(order)
 
     async def save_order(self, order: OrderRecord) -> OrderRecord:
-        """Overwrite an existing order with ``order`` (matched by client order id)."""
+        """Overwrite an existing order (by client order id); its identity cannot change.
+
+        The identity is run, node, round, attempt, venue, symbol, side and created_at.
+        """
         async with self._write() as session:
             return await OrderRepository(session).save(order)
 
     async def update_order(
         self, client_order_id: str, /, *, at: datetime | None = None, **changes: object
     ) -> OrderRecord:
-        """Change some fields of an order (e.g. ``state=..., filled=...``) and return it."""
+        """Change fields of an order (``state=..., filled=...``); identity fields are refused."""
         async with self._write() as session:
             return await OrderRepository(session).update(client_order_id, changes, self._at(at))
 
