@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import logging
 from collections.abc import Mapping
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -27,6 +28,7 @@ from rebalancer.exchange_sim.okx.ws_render import PRIVATE_CHANNELS, PUBLIC_CHANN
 from rebalancer.exchange_sim.okx.ws_session import InitialPush, Session, Subscription
 
 HEARTBEAT_S = 30.0
+log = logging.getLogger(__name__)
 
 
 class OkxStreams:
@@ -124,11 +126,14 @@ class OkxStreams:
             if session.overflowed:
                 await session.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow")
                 return
+            if self._silenced(session, item):
+                continue  # before rendering, so a books feed resumes from what was sent
             try:
                 frames = render(self.ctx, session, item)
             except OkxRejection as rejection:
                 frames = [_error(rejection.error, rejection.msg, session)]
-            if self._silenced(session, item):
+            except Exception:
+                log.exception("okx simulator: cannot render %r for %s", item, session.conn_id)
                 continue
             for frame in frames:
                 text = frame if isinstance(frame, str) else json.dumps(frame)
