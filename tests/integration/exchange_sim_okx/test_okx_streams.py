@@ -122,3 +122,22 @@ async def test_quiet_market_ticker_is_resent_and_silence_stops_it(sim: Sim) -> N
     sim.frontends["okx"].context.silent.add("market")
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(okx.watch_ticker("BTC/USDT"), 1.3)
+
+
+async def test_books_feed_resumes_after_silence_without_a_sequence_gap(sim: Sim) -> None:
+    okx = sim.exchange()
+    await asyncio.wait_for(okx.watch_order_book("BTC/USDT"), 5)
+    silent = sim.frontends["okx"].context.silent
+    silent.add("market")
+    sim.price("BTC/USDT", "60100")  # not sent
+    await asyncio.sleep(0.1)
+    silent.discard("market")
+    sim.price("BTC/USDT", "60200")
+    book = await eventually(
+        lambda: okx.watch_order_book("BTC/USDT"), lambda b: b["bids"][0][0] > 60150
+    )
+    assert book["bids"][0][0] == 60193.98
+    assert [level[0] for level in book["bids"]] == sorted(
+        (level[0] for level in book["bids"]), reverse=True
+    )
+    assert len(book["bids"]) == 5  # levels of 60000 and 60100 were all removed
