@@ -49,6 +49,7 @@ def cases(
     venues = VENUES[:n_venues]
     assets = sorted(draw(st.sets(st.sampled_from(sorted(ASSETS)), min_size=1, max_size=3)))
     states = {}
+    delisted = not all_listed and draw(st.booleans())
     for index, name in enumerate(venues):
         listed = []
         balances: dict[str, str] = {}
@@ -65,6 +66,8 @@ def cases(
             if units > 0 and (not all_listed or listed[-1].rules.base == asset):
                 balances[asset] = str(units)
         balances["USDT"] = str(draw(st.sampled_from([0, 50, 2000, 30000])) + min_value)
+        if delisted and index == 0:
+            balances["XMR"] = "10"  # no market anywhere: valued at its reference price
         states[name] = venue(balances, *listed)
     routes = [
         route("USDT", s, t, fee=draw(st.sampled_from(["0.5", "1", "20"])))
@@ -72,11 +75,11 @@ def cases(
         for t in venues
         if s != t and draw(st.booleans())
     ]
-    cuts = sorted(
-        draw(st.lists(st.integers(1, 99), min_size=len(assets), max_size=len(assets), unique=True))
-    )
+    targeted = [*assets, "XMR", "USDT"] if delisted else [*assets, "USDT"]
+    n_cuts = len(targeted) - 1
+    cuts = sorted(draw(st.lists(st.integers(1, 99), min_size=n_cuts, max_size=n_cuts, unique=True)))
     parts = [b - a for a, b in zip([0, *cuts], [*cuts, 100], strict=True)]
-    weights = {a: str(p) for a, p in zip([*assets, "USDT"], parts, strict=True)}
+    weights = {a: str(p) for a, p in zip(targeted, parts, strict=True)}
     rules = policy(
         weights,
         venues=venues,
@@ -84,11 +87,12 @@ def cases(
         rebalance_to=draw(st.sampled_from(list(RebalanceTo))),
         max_order_notional=draw(st.sampled_from([None, D(3000)])),
     )
-    return snapshot(states, routes), rules
+    reference = {"XMR": D(100)} if delisted else {}
+    return snapshot(states, routes, reference_prices=reference), rules
 
 
 def value_at_mids(balances: dict[tuple[str, str], Decimal]) -> Decimal:
-    mids = {a: D(spec[0]) for a, spec in ASSETS.items()} | {"USDT": D(1)}
+    mids = {a: D(spec[0]) for a, spec in ASSETS.items()} | {"USDT": D(1), "XMR": D(100)}
     return sum((amount * mids[asset] for (_, asset), amount in balances.items()), D(0))
 
 
@@ -118,8 +122,13 @@ def test_value_is_conserved_up_to_the_plans_cost(case: tuple[Snapshot, Policy]) 
     snap, rules = case
     plan = plan_rebalance(snap, rules)
 
-    after = value_at_mids(final_balances(plan, snap))
+    final = final_balances(plan, snap)
+    after = value_at_mids(final)
     assert abs(initial_value(snap) - after - plan.estimated_cost) < D("0.0001")
+    if after > 0:
+        for asset, shown in plan.weights_after.items():
+            held = {k: v for k, v in final.items() if k[1] == asset}
+            assert abs(value_at_mids(held) * 100 / after - shown) <= D("0.0001"), asset
 
 
 @CHECKS

@@ -33,6 +33,7 @@ def test_delisted_assets_are_residuals_whose_value_still_counts() -> None:
     assert "MATIC/USDT" not in snap.venues["binance"].markets
     for asset in ("MATIC", "XMR"):
         assert plan.weights_before[asset] > Decimal(4)
+        assert abs(plan.weights_after[asset] - plan.weights_before[asset]) < Decimal("0.1")
         reasons = [r.reason for r in plan.residuals if r.asset == asset]
         assert any(f"no {asset}/USDT market" in reason for reason in reasons)
     assert not any(o.symbol.startswith(("MATIC", "XMR")) for o in plan.orders)

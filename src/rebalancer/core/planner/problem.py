@@ -94,10 +94,9 @@ class Problem:
         return tuple(m for m in self.markets if m.asset == asset)
 
     def fixed_value(self, asset: str) -> Decimal:
-        """Value of the asset the plan cannot move: in transit, or untradable everywhere."""
+        """Value of the asset that is not on any venue yet: amounts in transit."""
         units = self.valuation.units.get(asset, ZERO)
-        if self.tradable(asset):
-            units -= sum((self.held(asset, v) for v in self.venues), ZERO)
+        units -= sum((self.held(asset, v) for v in self.venues), ZERO)
         return units * self.price(asset)
 
 
