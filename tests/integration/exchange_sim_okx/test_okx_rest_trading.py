@@ -161,3 +161,14 @@ async def test_batch_cancel_cancels_each_open_order(sim: Sim) -> None:
     assert await okx.fetch_open_orders("ETH/USDT") == []
     with pytest.raises(ccxt.OrderNotFound):  # already cancelled: OKX 51402
         await okx.cancel_order(first["id"], "ETH/USDT")
+
+
+async def test_market_buy_sized_by_cost_spends_the_quote_amount(sim: Sim) -> None:
+    okx = sim.exchange()
+    await okx.load_markets()
+    placed = await okx.create_market_buy_order_with_cost("BTC/USDT", 600)
+    order = await okx.fetch_order(placed["id"], "BTC/USDT")
+    assert order["status"] == "closed"
+    assert order["cost"] == 600.0  # OKX reports sz in the quote asset for tgtCcy=quote_ccy
+    assert order["filled"] == pytest.approx(600 / 60006, abs=0.00001)
+    assert order["info"]["tgtCcy"] == "quote_ccy"
