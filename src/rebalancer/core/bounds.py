@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from rebalancer.core.planner.goals import Band, destination_band, goal_for
-from rebalancer.core.planner.model import Settings, build_model, solve_model
+from rebalancer.core.planner.model import Settings, build_model
 from rebalancer.core.planner.problem import build_problem
+from rebalancer.core.planner.solve import solve_model
 from rebalancer.domain.market import OrderSide
 from rebalancer.domain.money import ZERO
 from rebalancer.domain.plan import Plan, RunType

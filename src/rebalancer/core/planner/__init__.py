@@ -19,7 +19,7 @@ from rebalancer.core.planner.goals import goal_for
 from rebalancer.core.planner.graph import CyclicPlan, build_nodes
 from rebalancer.core.planner.ideal import ideal_trades
 from rebalancer.core.planner.minimums import filter_minimums
-from rebalancer.core.planner.model import Settings, build_model, solve_model
+from rebalancer.core.planner.model import Settings, build_model
 from rebalancer.core.planner.outcome import (
     band_residuals,
     goal_residuals,
@@ -32,6 +32,7 @@ from rebalancer.core.planner.problem import Problem, build_problem
 from rebalancer.core.planner.repair import cash_floors, repair_cash
 from rebalancer.core.planner.rounding import round_lots
 from rebalancer.core.planner.slicing import slice_orders
+from rebalancer.core.planner.solve import solve_model
 from rebalancer.domain.errors import PlanningError
 from rebalancer.domain.money import ZERO
 from rebalancer.domain.plan import Plan, RunType

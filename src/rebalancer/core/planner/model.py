@@ -8,9 +8,11 @@ Variables, all in reference USD (units × the asset's reference price):
 * penalised slacks, so the model is always feasible and what it cannot reach is reported.
 
 Rows keep every balance non-negative however the plan's DAG is scheduled: sells and asset
-transfers only use what a venue holds (or receives from an asset transfer), quote transfers only
-what a venue holds plus its sells (no pass-through), and buys wait for both. Big-Ms are tight:
-what the venue could possibly hold or raise, never the whole portfolio.
+transfers only use what a venue holds (or receives from an asset transfer); quote transfers use
+what a venue holds plus its sells, plus what it receives when forwarding is allowed (the DAG
+then makes them wait for the incoming transfers); buys wait for all of it. Big-Ms are tight:
+what the venue could possibly hold or raise, never the whole portfolio. The portfolio-level
+rows (bands, run-type aims) are in ``aims.py``; solving is in ``solve.py``.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from rebalancer.core.planner.goals import Band, Goal
-from rebalancer.core.planner.milp import INF, LinearModel, Solution
+from rebalancer.core.planner.goals import Goal
+from rebalancer.core.planner.milp import LinearModel
 from rebalancer.core.planner.problem import MarketOption, Problem
 from rebalancer.domain.money import ZERO
 from rebalancer.domain.policy import Constraints
@@ -28,8 +30,6 @@ from rebalancer.domain.snapshot import Route
 
 BAND_PENALTY = 100.0  # per USD outside the destination band: effectively hard
 RESERVE_PENALTY = 100.0  # per USD below a venue's cash reserve
-TUBE_PENALTY = 1.0  # per USD away from target in target mode: beats any trading cost
-AIM_PENALTY = 1.0  # per USD of deficit (invest) or distance from target (withdraw)
 EPS = 1e-9
 
 Terms = dict[int, float]
@@ -298,110 +298,14 @@ class ModelBuilder:
             if terms:
                 self.lp.add_row(terms, lower=reserve - held)
 
-    # ---- portfolio-level rows ------------------------------------------------------------
-
-    def asset_after(self, asset: str) -> tuple[Terms, float]:
-        """The asset's portfolio value after the plan as (terms, constant)."""
-        terms: Terms = {}
-        const = float(self.p.fixed_value(asset))
-        for venue in self.p.venues:
-            const += self.held_usd(asset, venue)
-            source = self.cash[venue] if asset == self.p.quote else self.position[(asset, venue)]
-            terms = combine((1.0, terms), (1.0, source))
-        return terms, const
-
-    def add_band(self, band: Band, asset: str, total: tuple[Terms, float], penalty: float) -> None:
-        """lower·W' − slack ≤ x_a ≤ upper·W' + slack, with W' the value after the plan."""
-        terms, const = self.asset_after(asset)
-        w_terms, w_const = total
-        for bound, sign in ((float(band.lower), 1.0), (float(band.upper), -1.0)):
-            if (sign > 0 and bound <= 0) or (sign < 0 and bound >= 1):
-                continue
-            slack = self.lp.add_var(penalty)
-            row = combine((sign, terms), (-sign * bound, w_terms))
-            add(row, slack, 1.0)
-            self.lp.add_row(row, lower=-sign * (const - bound * w_const))
-
-    def total_after(self) -> tuple[Terms, float]:
-        """W' as (terms, constant): one variable tied to the sum of every position after."""
-        terms: Terms = {}
-        const = 0.0
-        for asset in self.p.assets:
-            a_terms, a_const = self.asset_after(asset)
-            terms = combine((1.0, terms), (1.0, a_terms))
-            const += a_const
-        total = self.lp.add_var(0.0, lower=-INF)
-        row = combine((-1.0, terms))
-        add(row, total, 1.0)
-        self.lp.add_row(row, lower=const, upper=const)
-        return {total: 1.0}, 0.0
-
-    def add_goal(self) -> None:
-        """Add the run type's aims: bands, target tube, invest budget, withdrawal."""
-        total = self.total_after()
-        for asset, band in sorted(self.goal.destination.items()):
-            self.add_band(band, asset, total, BAND_PENALTY)
-        for asset, band in sorted(self.goal.tube.items()):
-            self.add_band(band, asset, total, TUBE_PENALTY)
-        if self.goal.invest_budget is not None:
-            self.add_invest(float(self.goal.invest_budget))
-        if self.goal.withdraw_amount is not None:
-            self.add_withdraw(float(self.goal.withdraw_amount), total)
-        limit = self.c.max_trades_per_run
-        if limit is not None and self.orders:
-            self.lp.add_row({o.count: 1.0 for o in self.orders}, upper=float(limit))
-
-    def add_invest(self, budget: float) -> None:
-        """Spend at most the cash above target, filling the largest deficits first."""
-        spend = combine(*((1.0, terms) for _, terms in sorted(self.spend.items())))
-        if spend:
-            self.lp.add_row(spend, upper=budget)
-        deepest = self.lp.add_var(AIM_PENALTY)
-        total = float(self.p.total)
-        for asset in self.p.assets:
-            if asset == self.p.quote or not self.p.tradable(asset):
-                continue
-            terms, const = self.asset_after(asset)
-            deficit = self.lp.add_var(AIM_PENALTY)
-            # deficit >= target·W − x_a  and  deepest >= deficit
-            row = combine((1.0, terms))
-            add(row, deficit, 1.0)
-            self.lp.add_row(row, lower=float(self.goal.targets.get(asset, ZERO)) * total - const)
-            self.lp.add_row({deepest: 1.0, deficit: -1.0}, lower=0.0)
-
-    def add_withdraw(self, amount: float, total: tuple[Terms, float]) -> None:
-        """Hold ``amount`` more quote than the rest needs; keep the rest close to target."""
-        cash: Terms = {}
-        held = 0.0
-        for venue in self.p.venues:
-            cash = combine((1.0, cash), (1.0, self.cash[venue]))
-            held += self.held_usd(self.p.quote, venue)
-        short = self.lp.add_var(BAND_PENALTY)
-        row = combine((1.0, cash))
-        add(row, short, 1.0)
-        self.lp.add_row(row, lower=amount - held)
-        w_terms, w_const = total
-        for asset in self.p.assets:
-            if not self.p.tradable(asset):
-                continue
-            terms, const = self.asset_after(asset)
-            if asset == self.p.quote:
-                const -= amount
-            target = float(self.goal.targets.get(asset, ZERO))
-            gap = self.lp.add_var(AIM_PENALTY)
-            # gap >= ±(x_a − target·(W' − amount))
-            for sign in (1.0, -1.0):
-                row = combine((sign, terms), (-sign * target, w_terms))
-                add(row, gap, 1.0)
-                rhs = sign * (const - target * (w_const - amount))
-                self.lp.add_row(row, lower=-rhs)
-
     def build(self) -> PlanModel:
         """Build every part of the model in a fixed order."""
+        from rebalancer.core.planner.aims import add_goal
+
         self.add_markets()
         self.add_routes()
         self.add_balances()
-        self.add_goal()
+        add_goal(self)
         return PlanModel(self.lp, self.orders, self.routes)
 
 
@@ -410,55 +314,3 @@ def build_model(
 ) -> PlanModel:
     """The MILP-lite model of one run (``lot_margins`` off: the exact reference model)."""
     return ModelBuilder(problem, goal, constraints, settings).build()
-
-
-def rounded_relaxation(model: PlanModel, relaxed: Solution, limit: int | None) -> Solution | None:
-    """The LP relaxation's answer made integral, if that keeps it feasible and as cheap.
-
-    Order counts cost nothing, so when every LP order is zero or at least its minimum and no
-    route is used, counting the orders (rounding up) gives a MIP-feasible point with the LP's
-    objective: it is optimal and the MIP need not run. Otherwise ``None``.
-    """
-    values = list(relaxed.values)
-    tol = 1e-7
-    for route in model.routes:
-        if values[route.amount] > tol:
-            return None
-        values[route.amount] = values[route.used] = 0.0
-    orders = 0
-    for order in model.orders:
-        amount = values[order.amount]
-        if amount <= tol:
-            values[order.amount] = values[order.count] = 0.0
-            continue
-        count = max(1, math.ceil(amount / order.piece - 1e-9))
-        if amount < order.floor * count * (1 - 1e-9) - tol:
-            return None
-        values[order.count] = float(count)
-        orders += count
-    if limit is not None and orders > limit:
-        return None
-    return Solution(tuple(values), relaxed.objective, relaxed.status, 0.0)
-
-
-def solve_model(model: PlanModel, settings: Settings, max_trades: int | None = None) -> Solution:
-    """Solve with HiGHS; an empty model (nothing to trade) solves to all zeros.
-
-    The LP relaxation is tried first: when it is already integral after counting orders (the
-    common single-venue case) it is the optimum and the MIP is skipped.
-    """
-    if not model.orders and not model.routes:
-        return Solution(tuple(0.0 for _ in range(model.lp.num_vars)), 0.0, "Optimal", 0.0)
-    if not model.routes:
-        relaxed = model.lp.solve(time_limit_s=settings.time_limit_s, mip_rel_gap=0.0, relax=True)
-        if relaxed.status == "Optimal" and len(relaxed.values) == model.lp.num_vars:
-            rounded = rounded_relaxation(model, relaxed, max_trades)
-            if rounded is not None:
-                return rounded
-    solution = model.lp.solve(time_limit_s=settings.time_limit_s, mip_rel_gap=settings.mip_rel_gap)
-    if len(solution.values) != model.lp.num_vars:  # no incumbent: doing nothing is feasible
-        return Solution(tuple(0.0 for _ in range(model.lp.num_vars)), 0.0, solution.status, 1.0)
-    return solution
-
-
-__all__ = ["INF", "OrderVars", "PlanModel", "RouteVars", "Settings", "build_model", "solve_model"]
