@@ -13,6 +13,10 @@ import json
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rebalancer.exchange_sim.config import SimulatorConfig
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -50,11 +54,10 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _serve(config: object, *, print_connection: bool) -> None:
-    from rebalancer.exchange_sim.config import SimulatorConfig
+async def _serve(config: SimulatorConfig, *, print_connection: bool) -> None:
+    """Serve until SIGINT or SIGTERM; the connection line goes out before anything else."""
     from rebalancer.exchange_sim.server import SimulatorServer
 
-    assert isinstance(config, SimulatorConfig)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
