@@ -114,3 +114,10 @@ async def test_the_control_api_arms_faults_over_http(exchange: Any, sim: Simulat
     with pytest.raises(ccxtpro.RequestTimeout):
         await exchange.fetch_order_book("BTC/USDT")
     await asyncio.sleep(0)
+
+
+async def test_an_unknown_api_key_is_refused(make_exchange: ExchangeFactory) -> None:
+    exchange = await make_exchange(load=False)
+    exchange.apiKey = "nobody"
+    with pytest.raises(ccxtpro.AuthenticationError, match="-2015"):
+        await exchange.fetch_balance()
