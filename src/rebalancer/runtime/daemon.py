@@ -25,8 +25,9 @@ from rebalancer.domain.runs import RunStatus
 from rebalancer.persistence import open_store
 from rebalancer.runtime.assembly import Wiring, build_loop, market_data_settings, watched_symbols
 from rebalancer.runtime.clock import SystemClock
-from rebalancer.runtime.gateways import build_gateways
+from rebalancer.runtime.gateways import build_gateways, spec_secrets, venue_specs
 from rebalancer.runtime.instance_lock import InstanceLock
+from rebalancer.runtime.logs import redact_more
 from rebalancer.runtime.paper import (
     default_simulator_config,
     load_paper_simulator,
@@ -121,7 +122,9 @@ async def _adapters(config: AppConfig, options: RunOptions) -> AsyncIterator[Wir
             server = load_paper_simulator(config, path)
             stack.push_async_callback(server.stop)
             paper = await start_paper_simulator(server)
-        gateways = build_gateways(config, paper)
+        specs = venue_specs(config, paper)
+        redact_more(spec_secrets(specs))
+        gateways = build_gateways(specs)
         for gateway in gateways.values():
             stack.push_async_callback(gateway.close)
         market_state = MarketState(

@@ -87,8 +87,22 @@ def _walk(value: object) -> list[SecretStr]:
     return []
 
 
-def build_gateways(config: AppConfig, paper: Mapping[str, Any] | None) -> dict[str, CcxtGateway]:
-    """One ccxt gateway per venue any portfolio uses; the caller closes them."""
+def venue_specs(config: AppConfig, paper: Mapping[str, Any] | None) -> dict[str, VenueSpec]:
+    """How to reach every venue any portfolio uses."""
     used = {venue for portfolio in config.portfolios.values() for venue in portfolio.venues}
-    specs = {name: venue_spec(name, config.venues[name], paper) for name in sorted(used)}
+    return {name: venue_spec(name, config.venues[name], paper) for name in sorted(used)}
+
+
+def spec_secrets(specs: Mapping[str, VenueSpec]) -> list[str]:
+    """The keys in the specs (a simulator's too), for the log redactor."""
+    return [
+        value
+        for spec in specs.values()
+        for value in (spec.api_key, spec.secret, spec.password)
+        if value
+    ]
+
+
+def build_gateways(specs: Mapping[str, VenueSpec]) -> dict[str, CcxtGateway]:
+    """One ccxt gateway per spec; the caller closes them."""
     return {name: CcxtGateway.from_spec(spec) for name, spec in specs.items()}

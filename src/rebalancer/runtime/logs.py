@@ -73,3 +73,10 @@ def configure_logging(fmt: str, level: str = "INFO", secrets: Iterable[str] = ()
     root.setLevel(level)
     for noisy in ("ccxt", "aiohttp.access", "apscheduler", "sqlalchemy.engine", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def redact_more(secrets: Iterable[str]) -> None:
+    """Also scrub ``secrets`` (learnt after start-up, e.g. a simulator's keys) everywhere."""
+    redactor = SecretRedactor(secrets)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redactor)

@@ -53,14 +53,6 @@ def load_paper_simulator(config: AppConfig, path: Path) -> SimulatorServer:
     return SimulatorServer(sim_config)
 
 
-def paper_secrets(connection: dict[str, Any]) -> list[str]:
-    """The paper keys in a connection, so the log redactor hides them like real ones."""
-    found = []
-    for venue in connection.get("venues", {}).values():
-        found += [str(venue[key]) for key in ("apiKey", "secret", "password") if venue.get(key)]
-    return found
-
-
 async def start_paper_simulator(server: SimulatorServer) -> dict[str, Any]:
     """Start the simulator and return its connection."""
     await server.start()
