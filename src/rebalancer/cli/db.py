@@ -59,7 +59,12 @@ def run(args: argparse.Namespace) -> int:
 
 async def _run(action: str, url: str) -> int:
     from rebalancer.persistence.engine import create_engine, describe_url
-    from rebalancer.persistence.migrate import current_revision, head_revision, upgrade_to_head
+    from rebalancer.persistence.migrate import (
+        current_revision,
+        head_revision,
+        known_revisions,
+        upgrade_to_head,
+    )
 
     shown = describe_url(url)
     engine = create_engine(url)
@@ -72,7 +77,12 @@ async def _run(action: str, url: str) -> int:
             return EXIT_OK
         current = await current_revision(engine)
         head = head_revision()
-        state = "head" if current == head else f"behind head {head}: run `rebalancer db upgrade`"
+        if current == head:
+            state = "head"
+        elif current is None or current in known_revisions():
+            state = f"behind head {head}: run `rebalancer db upgrade`"
+        else:
+            state = f"unknown to this version, which knows up to {head}"
         print(f"{shown}: revision {current or 'none (empty database)'} ({state})")
         return EXIT_OK if current == head else EXIT_FAILURE
     except Exception as error:  # any database failure ends the command with a message

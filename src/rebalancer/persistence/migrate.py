@@ -19,6 +19,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from rebalancer.domain.errors import RebalancerError
 from rebalancer.persistence.engine import read_only
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -42,6 +43,17 @@ def head_revision() -> str:
     return head
 
 
+class UnknownSchemaRevision(RebalancerError):
+    """The database was migrated by a newer rebalancer than this one: refuse to touch it."""
+
+
+@cache
+def known_revisions() -> frozenset[str]:
+    """Every revision the shipped migrations define."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return frozenset(script.revision for script in scripts.walk_revisions())
+
+
 def _upgrade(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
 
@@ -52,8 +64,15 @@ def _current(connection: Connection) -> str | None:
 
 async def upgrade_to_head(engine: AsyncEngine) -> str:
     """Bring the database to the newest schema (a no-op when it is there) and return it."""
-    if await current_revision(engine) == head_revision():
+    current = await current_revision(engine)
+    if current == head_revision():
         return head_revision()
+    if current is not None and current not in known_revisions():
+        raise UnknownSchemaRevision(
+            f"the database is at schema revision {current!r}, which this version of rebalancer "
+            f"does not know (it knows up to {head_revision()!r}); was it upgraded by a newer "
+            "release? Run that release, or restore a backup made for this one."
+        )
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade)
     return await current_revision(engine) or ""

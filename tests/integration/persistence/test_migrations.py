@@ -15,6 +15,7 @@ from rebalancer.domain.runs import Trigger
 from rebalancer.persistence import SqlStore, open_store
 from rebalancer.persistence.engine import create_engine
 from rebalancer.persistence.migrate import (
+    UnknownSchemaRevision,
     alembic_config,
     current_revision,
     head_revision,
@@ -143,3 +144,18 @@ async def test_a_database_from_the_first_release_upgrades_with_its_rows(
         assert [node.node_id for node in await store.plan_nodes("old1", 1)] == ["o1"]
     finally:
         await store.close()
+
+
+async def test_a_database_from_a_newer_release_is_refused_untouched(
+    empty_database_url: str,
+) -> None:
+    engine = create_engine(empty_database_url)
+    try:
+        await upgrade_to_head(engine)
+        async with engine.begin() as connection:
+            await connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        with pytest.raises(UnknownSchemaRevision, match=r"'9999'.*newer release"):
+            await open_store(empty_database_url)
+        assert await current_revision(engine) == "9999"
+    finally:
+        await engine.dispose()
