@@ -144,8 +144,8 @@ class MarketState:
         missing = sorted(set(state.wanted_symbols) - set(state.markets))
         if missing:
             log.warning("%s does not list %s", state.name, ", ".join(missing))
-        await self._refresh_quietly(state, QUOTES)
         await self._refresh_quietly(state, BALANCES)
+        await self._refresh_quietly(state, QUOTES)
 
     async def run(self) -> None:
         """Run every venue's streams and poller until cancelled."""
@@ -196,7 +196,10 @@ class MarketState:
             state.quotes[symbol] = quote
             state.quoted_at[symbol] = now
         for listener in self._listeners:
-            listener(state.name, quotes)
+            try:
+                listener(state.name, quotes)
+            except Exception:  # a listener's bug must not stop the market data
+                log.exception("quote listener %r failed", listener)
 
     def _apply_balances(
         self, state: VenueState, balances: Mapping[str, Balance], *, replace: bool
