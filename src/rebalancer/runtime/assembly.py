@@ -25,7 +25,7 @@ from rebalancer.domain.records import TransferState
 from rebalancer.domain.snapshot import InTransit, Route, Snapshot
 from rebalancer.ports import Clock, Store, VenueGateway
 from rebalancer.services.breaker_keeper import BreakerKeeper
-from rebalancer.services.daemon_loop import DaemonLoop, PortfolioWork
+from rebalancer.services.daemon_loop import Assembly, DaemonLoop, PortfolioWork
 from rebalancer.services.execution_settings import (
     ExecutionSettings,
     OrderSettings,
@@ -132,9 +132,9 @@ class Wiring:
     market_state: MarketState
 
 
-def build_loop(wiring: Wiring, stop: asyncio.Event) -> DaemonLoop:
+def assemble(wiring: Wiring, config: AppConfig, stop: asyncio.Event) -> Assembly:
     """One breaker, one recovery and, per portfolio, an executor and a run cycle."""
-    config, store, clock = wiring.config, wiring.store, wiring.clock
+    store, clock = wiring.store, wiring.clock
     breaker = BreakerKeeper(store, clock, breaker_limits(config))
     routes = config.routes_for_snapshot()
     portfolios: dict[str, PortfolioWork] = {}
@@ -154,4 +154,9 @@ def build_loop(wiring: Wiring, stop: asyncio.Event) -> DaemonLoop:
     recovery = Recovery(
         store, clock, breaker, execution_settings(config, first), dict(wiring.gateways)
     )
-    return DaemonLoop(portfolios, store, clock, breaker, recovery, stop=stop)
+    return Assembly(portfolios, breaker, recovery)
+
+
+def build_loop(wiring: Wiring, stop: asyncio.Event) -> DaemonLoop:
+    """The daemon loop over ``wiring``'s adapters, configured by ``wiring.config``."""
+    return DaemonLoop(assemble(wiring, wiring.config, stop), wiring.store, wiring.clock, stop=stop)

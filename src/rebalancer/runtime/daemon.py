@@ -34,6 +34,7 @@ from rebalancer.runtime.paper import (
     simulated_venues,
     start_paper_simulator,
 )
+from rebalancer.runtime.reload import Reloader
 from rebalancer.services.daemon_loop import CheckAction, CheckResult, DaemonLoop
 from rebalancer.services.market_state import MarketState
 from rebalancer.services.scheduler import CheckScheduler
@@ -99,7 +100,7 @@ async def run_daemon(config: AppConfig, options: RunOptions) -> int:
                 loop = build_loop(wiring, stop)
                 if options.once:
                     return await _once(loop, force=options.force)
-                await _serve(config, loop, signals)
+                await _serve(wiring, loop, signals)
         finally:
             signals.remove()
         log.info("rebalancer stopped")
@@ -158,8 +159,9 @@ def _failed(result: CheckResult) -> bool:
     return result.run is not None and result.run.status is RunStatus.FAILED
 
 
-async def _serve(config: AppConfig, loop: DaemonLoop, signals: StopSignals) -> None:
-    """Recover, schedule the checks, and wait for a stop signal; then drain."""
+async def _serve(wiring: Wiring, loop: DaemonLoop, signals: StopSignals) -> None:
+    """Recover, schedule the checks, reload on SIGHUP, wait for a stop signal; then drain."""
+    config = wiring.config
     await loop.recover()
     policies = {name: config.policy(name) for name in config.portfolios}
     scheduler = CheckScheduler(
@@ -168,11 +170,20 @@ async def _serve(config: AppConfig, loop: DaemonLoop, signals: StopSignals) -> N
         check_interval_s=config.daemon.check_interval_s,
         misfire_grace_s=config.daemon.misfire_grace_s,
     )
-    if not signals.requested.is_set():
-        scheduler.start()
-        log.info("rebalancer running; SIGTERM or Ctrl-C stops it")
-        await signals.requested.wait()
+    reloader = Reloader(wiring, loop, scheduler, loop.stop)
+    source = config.source_file
+    event_loop = asyncio.get_running_loop()
+    if source is not None:
+        event_loop.add_signal_handler(signal.SIGHUP, reloader.reload, source)
+    try:
+        if not signals.requested.is_set():
+            scheduler.start()
+            log.info("rebalancer running; SIGTERM or Ctrl-C stops it, SIGHUP reloads the config")
+            await signals.requested.wait()
+    finally:
+        if source is not None:
+            event_loop.remove_signal_handler(signal.SIGHUP)
     scheduler.shutdown()
-    finished = await loop.drain(config.daemon.shutdown_grace_s)
+    finished = await loop.drain(reloader.config.daemon.shutdown_grace_s)
     if not finished:
         log.warning("some work was cancelled at the grace limit; the next start recovers it")

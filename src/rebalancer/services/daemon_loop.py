@@ -75,29 +75,45 @@ class PortfolioWork:
     deps: CycleDeps
 
 
+@dataclass(frozen=True, slots=True)
+class Assembly:
+    """What the loop works with, swapped as one value when the config is reloaded."""
+
+    portfolios: Mapping[str, PortfolioWork]
+    breaker: BreakerKeeper
+    recovery: Recovery
+
+
 class DaemonLoop:
     """Checks portfolios and carries out their runs; shared by the scheduler and ``--once``."""
 
     def __init__(
-        self,
-        portfolios: Mapping[str, PortfolioWork],
-        store: Store,
-        clock: Clock,
-        breaker: BreakerKeeper,
-        recovery: Recovery,
-        *,
-        stop: asyncio.Event,
+        self, assembly: Assembly, store: Store, clock: Clock, *, stop: asyncio.Event
     ) -> None:
-        self._portfolios = dict(portfolios)
+        self._assembly = assembly
         self._store = store
         self._clock = clock
-        self._breaker = breaker
-        self._recovery = recovery
         self.stop = stop
         self._busy: set[str] = set()
         self._recovering = False
         self._unreconciled: frozenset[str] = frozenset()
         self._tasks: set[asyncio.Task[object]] = set()
+
+    def replace(self, assembly: Assembly) -> None:
+        """Use ``assembly`` from the next check on (running checks finish with the old one)."""
+        self._assembly = assembly
+
+    @property
+    def _portfolios(self) -> Mapping[str, PortfolioWork]:
+        return self._assembly.portfolios
+
+    @property
+    def _breaker(self) -> BreakerKeeper:
+        return self._assembly.breaker
+
+    @property
+    def _recovery(self) -> Recovery:
+        return self._assembly.recovery
 
     @property
     def portfolios(self) -> tuple[str, ...]:
@@ -146,7 +162,9 @@ class DaemonLoop:
 
     async def check(self, name: str, *, manual: bool = False) -> CheckResult:
         """Check one portfolio and carry out what the check decides (see the module doc)."""
-        work = self._portfolios[name]
+        work = self._portfolios.get(name)
+        if work is None:
+            return CheckResult(name, CheckAction.SKIPPED, "no such portfolio (any more)")
         if self.stop.is_set():
             return CheckResult(name, CheckAction.SKIPPED, "shutting down")
         if self._recovering:

@@ -16,6 +16,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -53,24 +54,45 @@ class CheckScheduler:
         self._loop = loop
         self._policies = dict(policies)
         self._interval_s = check_interval_s
-        self._scheduler = AsyncIOScheduler(
-            timezone=UTC,
-            job_defaults={
-                "coalesce": True,
-                "max_instances": 1,
-                "misfire_grace_time": misfire_grace_s,
-            },
-        )
+        self._misfire_grace_s = misfire_grace_s
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
 
     @property
-    def job_ids(self) -> list[str]:
-        """Every scheduled job's id."""
-        return sorted(job.id for job in self._scheduler.get_jobs())
+    def jobs(self) -> list[Any]:
+        """Every scheduled APScheduler job, by id."""
+        return sorted(self._scheduler.get_jobs(), key=lambda job: str(job.id))
 
     def start(self) -> None:
         """Add every job and start the scheduler (first checks run right away)."""
+        self._add_jobs()
+        self._scheduler.start()
+        log.info(
+            "scheduler started: %d portfolio(s) checked every %.0f s",
+            len(self._policies),
+            self._interval_s,
+        )
+
+    def reschedule(
+        self, policies: Mapping[str, Policy], *, check_interval_s: float, misfire_grace_s: int
+    ) -> None:
+        """Replace every job with those of ``policies`` (after a config reload).
+
+        Running jobs finish; the new interval checks start right away.
+        """
+        self._policies = dict(policies)
+        self._interval_s = check_interval_s
+        self._misfire_grace_s = misfire_grace_s
+        self._scheduler.remove_all_jobs()
+        self._add_jobs()
+
+    def _add_jobs(self) -> None:
         now = datetime.now(UTC)
         interval = IntervalTrigger(seconds=self._interval_s, timezone=UTC)
+        extra: dict[str, Any] = {
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": self._misfire_grace_s,
+        }
         for name, policy in self._policies.items():
             self._scheduler.add_job(
                 self._guard(check_job_id(name), functools.partial(self._loop.check, name)),
@@ -78,6 +100,7 @@ class CheckScheduler:
                 id=check_job_id(name),
                 name=f"check {name}",
                 next_run_time=now,
+                **extra,
             )
             if policy.calendar is not None:
                 self._scheduler.add_job(
@@ -85,18 +108,14 @@ class CheckScheduler:
                     CronTrigger(hour=0, minute=0, second=5, timezone=UTC),
                     id=calendar_job_id(name),
                     name=f"calendar {name}",
+                    **extra,
                 )
         self._scheduler.add_job(
             self._guard(RECONCILE_JOB, self._loop.reconcile_again),
             interval,
             id=RECONCILE_JOB,
             name="reconcile unreconciled venues",
-        )
-        self._scheduler.start()
-        log.info(
-            "scheduler started: %d portfolio(s) checked every %.0f s",
-            len(self._policies),
-            self._interval_s,
+            **extra,
         )
 
     def shutdown(self) -> None:

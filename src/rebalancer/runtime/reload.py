@@ -1,0 +1,85 @@
+"""SIGHUP: read the config again, validate it fully, and swap it in atomically, or keep the old.
+
+What a reload can change without a restart: portfolios (weights, bands, calendar, cooldown,
+limits, execution, approval; new and removed portfolios on the running venues), routes,
+``[risk]``, ``check_interval_s`` and ``misfire_grace_s``. What needs a restart (venues and
+their keys, ``state_dir``, the database, ``[market_data]``, logging) makes the reload refuse
+with the reason, and the old config stays in force. A config that does not validate is refused
+the same way, every problem listed. Checks already running finish with the old config.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from rebalancer.domain.errors import ConfigError
+from rebalancer.runtime.assembly import Wiring, assemble
+from rebalancer.services.daemon_loop import DaemonLoop
+from rebalancer.services.scheduler import CheckScheduler
+from rebalancer.settings import AppConfig, load_config
+
+log = logging.getLogger(__name__)
+
+NEEDS_RESTART = ("venues", "market_data")
+DAEMON_NEEDS_RESTART = ("state_dir", "database_url", "log_format", "shutdown_grace_s")
+
+
+def restart_needed(old: AppConfig, new: AppConfig) -> list[str]:
+    """The changed keys a reload cannot apply (empty: the new config can be swapped in)."""
+    changed = [key for key in NEEDS_RESTART if getattr(old, key) != getattr(new, key)]
+    changed += [
+        f"daemon.{key}"
+        for key in DAEMON_NEEDS_RESTART
+        if getattr(old.daemon, key) != getattr(new.daemon, key)
+    ]
+    return changed
+
+
+class Reloader:
+    """Applies SIGHUPs to one running loop and its scheduler."""
+
+    def __init__(
+        self,
+        wiring: Wiring,
+        loop: DaemonLoop,
+        scheduler: CheckScheduler,
+        stop: asyncio.Event,
+    ) -> None:
+        self.config = wiring.config
+        self._wiring = wiring
+        self._loop = loop
+        self._scheduler = scheduler
+        self._stop = stop
+
+    def reload(self, path: Path) -> bool:
+        """Load ``path``; swap it in if it is valid and needs no restart. True when swapped."""
+        try:
+            new = load_config(path)
+        except ConfigError as error:
+            log.error("SIGHUP: %s is wrong; keeping the running config:\n%s", path, error)
+            return False
+        blocked = restart_needed(self.config, new)
+        if blocked:
+            log.error(
+                "SIGHUP: %s changes %s, which needs a restart; keeping the running config",
+                path,
+                ", ".join(blocked),
+            )
+            return False
+        assembly = assemble(self._wiring, new, self._stop)
+        self._loop.replace(assembly)
+        self._scheduler.reschedule(
+            {name: new.policy(name) for name in new.portfolios},
+            check_interval_s=new.daemon.check_interval_s,
+            misfire_grace_s=new.daemon.misfire_grace_s,
+        )
+        self.config = new
+        log.info(
+            "SIGHUP: config reloaded from %s (%d portfolio(s), checks every %.0f s)",
+            path,
+            len(new.portfolios),
+            new.daemon.check_interval_s,
+        )
+        return True
