@@ -30,9 +30,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-ASSETS = (
-    "BTC ETH BNB SOL XRP ADA DOGE TRX DOT LINK LTC BCH AVAX ATOM UNI XLM ETC FIL NEAR APT".split()
-)
 START_PRICES = {
     "BTC": "60000",
     "ETH": "3000",
@@ -55,6 +52,7 @@ START_PRICES = {
     "NEAR": "4.2",
     "APT": "6.5",
 }
+ASSETS = tuple(START_PRICES)
 SYMBOLS = [f"{asset}/USDT" for asset in ASSETS]
 
 
