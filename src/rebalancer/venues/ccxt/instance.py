@@ -47,6 +47,7 @@ class VenueSpec:
     urls: Mapping[str, Any] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
     timeout_ms: int = DEFAULT_TIMEOUT_MS
+    sandbox: bool = False  # the exchange's own testnet (ccxt ``set_sandbox_mode``)
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -103,6 +104,8 @@ def build_exchange(spec: VenueSpec) -> Any:
     exchange.options = deep_merge(
         deep_merge(exchange.options, DEFAULT_OPTIONS.get(spec.exchange, {})), spec.options
     )
+    if spec.sandbox:
+        exchange.set_sandbox_mode(True)
     exchange.urls = deep_merge(exchange.urls, spec.urls)
     if spec.exchange.startswith("binance"):
         apply_binance_spot_error_codes(exchange)
