@@ -1,9 +1,9 @@
 """Real databases for the persistence tests: a SQLite file per test, PostgreSQL when it answers.
 
 PostgreSQL runs against ``postgresql+asyncpg://postgres@127.0.0.1:5432/test`` (override with
-``REBALANCER_TEST_POSTGRES_URL``): a throwaway database is created once per session and dropped
-at the end; each test starts from empty tables. When no server answers, those tests skip and
-say why.
+``REBALANCER_TEST_POSTGRES_URL``): two throwaway databases are created per session and dropped
+at the end: one migrated once, whose tables each test empties, and one that migration tests
+wipe. When no server answers, those tests skip and say why.
 """
 
 from __future__ import annotations
@@ -38,15 +38,33 @@ async def _admin(statement: str) -> None:
         await engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for this test session (skip if there is no server)."""
+def _create_database() -> str:
     name = f"rebalancer_test_{secrets.token_hex(4)}"
     try:
         asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     except (OSError, DBAPIError, TimeoutError) as error:
         pytest.skip(f"no PostgreSQL server answers at {ADMIN_URL}: {error}")
-    yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    return name
+
+
+def _url(name: str) -> str:
+    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def scratch_postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database that migration tests empty and rebuild at will."""
+    name = _create_database()
+    yield _url(name)
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_url() -> Iterator[str]:
+    """A PostgreSQL database migrated to head once for the session; tests empty its tables."""
+    name = _create_database()
+    asyncio.run(_migrate(_url(name)))
+    yield _url(name)
     asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
@@ -73,17 +91,9 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of a database with nothing in it (not even the migrations' stamp)."""
     if request.param == "sqlite":
         return sqlite_url(tmp_path)
-    url: str = request.getfixturevalue("postgres_url")
+    url: str = request.getfixturevalue("scratch_postgres_url")
     asyncio.run(_run(url, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public"))
     return url
-
-
-@pytest.fixture(scope="session")
-def migrated_postgres_url(postgres_url: str) -> str:
-    """The session's PostgreSQL database, migrated to head once."""
-    asyncio.run(_run(postgres_url, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public"))
-    asyncio.run(_migrate(postgres_url))
-    return postgres_url
 
 
 @pytest.fixture(params=BACKENDS)
