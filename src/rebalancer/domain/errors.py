@@ -6,7 +6,12 @@
     ├── DustError               a nonzero amount that rounds to zero on a market's step
     ├── ConfigError             the config file is wrong (carries every problem at once)
     ├── SnapshotError           a snapshot is malformed (names the field)
+    ├── PlanFormatError         a stored or given plan JSON is malformed (codecs.plan_json)
     ├── PlanningError           the planner cannot produce a plan at all
+    │   └── CyclicPlan              the plan's dependencies would form a loop (core.planner)
+    ├── RecordNotFound          a stored record asked for by id does not exist (domain.records)
+    ├── DuplicateRecord         a record with the same unique key already exists (domain.records)
+    ├── UnknownSchemaRevision   the database was migrated by a newer release (persistence)
     └── VenueError              anything an exchange said or failed to say
         ├── RetryableVenueError     safe to try again (timeouts on reads, rate limits, 5xx on reads)
         ├── OrderRejected           the exchange definitively refused (insufficient funds, bad size)
