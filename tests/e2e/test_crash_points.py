@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -50,10 +50,10 @@ def sims() -> Iterator[list[SimProcess]]:
         sim.stop()
 
 
-def kill_9(daemon_factory: DaemonFactory, config: Path, until: object) -> None:
+def kill_9(daemon_factory: DaemonFactory, config: Path, until: Callable[[], object]) -> None:
     """Start the daemon for one cycle and kill -9 it as soon as ``until()`` is truthy."""
     daemon = daemon_factory(config, "--once").start()
-    wait_for("the point to kill at", until, timeout_s=60)  # type: ignore[arg-type]
+    wait_for("the point to kill at", until, timeout_s=60)
     daemon.signal(signal.SIGKILL)
     assert daemon.wait(timeout_s=10) == -signal.SIGKILL
 
@@ -111,7 +111,7 @@ def test_kill_after_the_venue_accepted_before_we_recorded_it_settles_without_res
         execute=True,
     )
 
-    kill_9(daemon_factory, config, lambda: sim.control.orders())
+    kill_9(daemon_factory, config, sim.control.orders)
     (accepted,) = sim.control.orders()
     (intent,) = stored(state).orders
     assert intent.client_order_id == accepted["client_order_id"]
