@@ -96,7 +96,7 @@ async def run_daemon(config: AppConfig, options: RunOptions) -> int:
         signals = StopSignals(stop)
         signals.install()
         try:
-            async with _adapters(config, options) as wiring:
+            async with open_adapters(config, options) as wiring:
                 loop = build_loop(wiring, stop)
                 if options.once:
                     return await _once(loop, force=options.force)
@@ -108,7 +108,7 @@ async def run_daemon(config: AppConfig, options: RunOptions) -> int:
 
 
 @contextlib.asynccontextmanager
-async def _adapters(config: AppConfig, options: RunOptions) -> AsyncIterator[Wiring]:
+async def open_adapters(config: AppConfig, options: RunOptions) -> AsyncIterator[Wiring]:
     """Open every adapter; close them in reverse order however the daemon ends."""
     async with contextlib.AsyncExitStack() as stack:
         clock = SystemClock()

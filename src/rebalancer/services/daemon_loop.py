@@ -213,6 +213,8 @@ class DaemonLoop:
         )
         if not decision.should_run or decision.trigger is None:
             return CheckResult(name, CheckAction.IDLE, decision.reason)
+        if self.stop.is_set():
+            return CheckResult(name, CheckAction.SKIPPED, f"shutting down ({decision.reason})")
         log.info("%s: rebalancing (%s): %s", name, decision.trigger.value, decision.reason)
         run = await self._guarded(
             name,
