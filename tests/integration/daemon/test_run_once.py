@@ -87,3 +87,51 @@ def test_runs_lists_nothing_before_the_first_run(
 ) -> None:
     assert main(["runs", "--config", str(paper_config)]) == 0
     assert "no runs yet" in capsys.readouterr().out
+
+
+def test_a_venue_that_cannot_be_reconciled_is_not_traded(
+    external_config: Path, thread_sim: ThreadSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    refused = {"code": "50113", "msg": "Invalid Sign", "data": []}
+    thread_sim.call(
+        thread_sim.server.control.inject_fault,
+        {
+            "venue": "okx",
+            "path": "/api/v5/trade/orders-pending",
+            "status": 401,
+            "body": refused,
+            "count": 1000,
+        },
+    )
+
+    assert main(["run", "--config", str(external_config), "--once"]) == 1
+
+    assert "okx is not reconciled and will not be traded" in capsys.readouterr().err
+    assert runs_json(external_config, capsys) == []
+    assert thread_sim.orders() == []
+
+    thread_sim.call(thread_sim.server.control.clear_faults)
+    assert main(["run", "--config", str(external_config), "--once"]) == 0
+    (run,) = runs_json(external_config, capsys)
+    assert run["status"] == "FILLED"
+
+
+def test_run_once_force_rebalances_a_portfolio_inside_its_bands_by_hand(
+    external_config: Path, thread_sim: ThreadSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--config", str(external_config), "--once"]) == 0
+    assert inside_bands(thread_sim.weights())
+
+    assert main(["run", "--config", str(external_config), "--once", "--force"]) == 0
+
+    manual, first = runs_json(external_config, capsys)
+    assert first["trigger"] == "drift"
+    assert manual["trigger"] == "manual"
+    assert str(manual["status"]) in {"FILLED", "PARTIALLY_FILLED"}
+
+
+def test_force_without_once_is_a_usage_error(
+    paper_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--config", str(paper_config), "--force"]) == 2
+    assert "--force needs --once" in capsys.readouterr().err
