@@ -163,6 +163,9 @@ async def test_order_is_looked_up_by_client_id_and_reports_a_partial_fill(
     assert (report.filled, report.remaining) == (Decimal("0.2"), Decimal("0.3"))
     assert report.average_price == Decimal("60000")
     assert report.price == Decimal("60000")
+    # Binance's order query has no fee: it comes from the order's trades
+    assert "orderId=29" in replay.asked("GET", "/api/v3/myTrades")[0]
+    assert (report.fee, report.fee_asset) == (Decimal("12"), "USDT")
 
 
 async def test_cancel_reports_our_client_id_not_the_cancel_request_id(

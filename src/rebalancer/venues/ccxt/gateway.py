@@ -14,6 +14,7 @@ Orders carry our client order id (ccxt's unified ``clientOrderId`` becomes Binan
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import decimal
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from decimal import Decimal
@@ -325,7 +326,24 @@ class CcxtGateway:
                 raise
             return parse.parse_order(self._name, found)
 
-        return await self._read(call)
+        report = await self._read(call)
+        if report is None or report.fee is not None or report.filled == 0:
+            return report
+        return await self._with_trade_fee(report)
+
+    async def _with_trade_fee(self, report: OrderReport) -> OrderReport:
+        """Add the fee from the order's trades (Binance's order query does not carry it)."""
+
+        async def call() -> tuple[Decimal | None, str | None]:
+            trades = await self._exchange.fetch_my_trades(
+                report.symbol, None, None, {"orderId": report.exchange_order_id}
+            )
+            return parse.trades_fee(trades)
+
+        fee, fee_asset = await self._read(call)
+        return (
+            dataclasses.replace(report, fee=fee, fee_asset=fee_asset) if fee is not None else report
+        )
 
     async def cancel_order(self, symbol: str, client_order_id: str) -> OrderReport | None:
         """Cancel the order with our id; None when the venue says it is already gone."""

@@ -287,6 +287,20 @@ def _order_fee(info: Payload) -> tuple[Decimal | None, str | None]:
     return None, None
 
 
+def trades_fee(trades: Sequence[Payload]) -> tuple[Decimal | None, str | None]:
+    """The fee one order paid, summed over its trades (Binance ``myTrades`` rows).
+
+    Binance's order query carries no fee; a looked-up order gets it from its trades. None when
+    there are no trades or they paid in more than one asset.
+    """
+    rows = [info_of(trade, "trade") for trade in trades]
+    assets = {raw_text(row, "commissionAsset") for row in rows}
+    if len(assets) != 1 or None in assets:
+        return None, None
+    total = sum((raw_decimal(r, "commission", what="commission") for r in rows), ZERO)
+    return total, assets.pop()
+
+
 def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
