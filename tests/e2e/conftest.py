@@ -39,8 +39,8 @@ def sim_factory(tmp_path: Path) -> Iterator[SimFactory]:
 def daemon_factory(tmp_path: Path) -> Iterator[DaemonFactory]:
     made: list[DaemonProcess] = []
 
-    def make(config: Path, *args: str) -> DaemonProcess:
-        daemon = DaemonProcess(config, tmp_path / "daemon.log", tuple(args))
+    def make(config: Path, *args: str, env: dict[str, str] | None = None) -> DaemonProcess:
+        daemon = DaemonProcess(config, tmp_path / "daemon.log", tuple(args), dict(env or {}))
         made.append(daemon)
         return daemon
 

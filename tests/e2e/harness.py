@@ -282,6 +282,7 @@ class DaemonProcess:
     config: Path
     log_file: Path
     extra_args: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)  # added to the child's environment
     process: subprocess.Popen[bytes] | None = None
     _offset: int = 0
 
@@ -293,7 +294,7 @@ class DaemonProcess:
                 [str(REBALANCER), "run", "--config", str(self.config), *self.extra_args],
                 stdout=log,
                 stderr=log,
-                env=child_env(),
+                env={**child_env(), **self.env},
             )
         return self
 

@@ -35,6 +35,7 @@ from rebalancer.runtime.paper import (
     start_paper_simulator,
 )
 from rebalancer.runtime.reload import Reloader
+from rebalancer.runtime.systemd import SystemdNotifier
 from rebalancer.services.daemon_loop import CheckAction, CheckResult, DaemonLoop
 from rebalancer.services.market_state import MarketState
 from rebalancer.services.scheduler import CheckScheduler
@@ -170,17 +171,25 @@ async def _serve(wiring: Wiring, loop: DaemonLoop, signals: StopSignals) -> None
         check_interval_s=config.daemon.check_interval_s,
         misfire_grace_s=config.daemon.misfire_grace_s,
     )
-    reloader = Reloader(wiring, loop, scheduler, loop.stop)
+    reloader = Reloader(wiring, loop, scheduler, loop.stop, SystemdNotifier())
     source = config.source_file
     event_loop = asyncio.get_running_loop()
     if source is not None:
         event_loop.add_signal_handler(signal.SIGHUP, reloader.reload, source)
+    systemd = SystemdNotifier()
+    watchdog: asyncio.Task[None] | None = None
     try:
         if not signals.requested.is_set():
             scheduler.start()
             log.info("rebalancer running; SIGTERM or Ctrl-C stops it, SIGHUP reloads the config")
+            systemd.ready(f"checking {len(policies)} portfolio(s)")
+            watchdog = asyncio.create_task(systemd.watchdog(), name="systemd-watchdog")
             await signals.requested.wait()
     finally:
+        systemd.stopping()
+        if watchdog is not None:
+            watchdog.cancel()
+            await asyncio.gather(watchdog, return_exceptions=True)
         if source is not None:
             event_loop.remove_signal_handler(signal.SIGHUP)
     scheduler.shutdown()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rebalancer.domain.errors import ConfigError
 from rebalancer.runtime.assembly import Wiring, assemble
+from rebalancer.runtime.systemd import SystemdNotifier
 from rebalancer.services.daemon_loop import DaemonLoop
 from rebalancer.services.scheduler import CheckScheduler
 from rebalancer.settings import AppConfig, load_config
@@ -46,15 +47,24 @@ class Reloader:
         loop: DaemonLoop,
         scheduler: CheckScheduler,
         stop: asyncio.Event,
+        systemd: SystemdNotifier | None = None,
     ) -> None:
         self.config = wiring.config
         self._wiring = wiring
         self._loop = loop
         self._scheduler = scheduler
         self._stop = stop
+        self._systemd = systemd or SystemdNotifier({})
 
     def reload(self, path: Path) -> bool:
         """Load ``path``; swap it in if it is valid and needs no restart. True when swapped."""
+        self._systemd.reloading()
+        try:
+            return self._reload(path)
+        finally:
+            self._systemd.ready(f"config from {path}")
+
+    def _reload(self, path: Path) -> bool:
         try:
             new = load_config(path)
         except ConfigError as error:
