@@ -64,6 +64,7 @@ class CheckResult:
     action: CheckAction
     reason: str
     run: RunRecord | None = None
+    attention: bool = False  # a person should look (breaker, unreconciled venue, no data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,25 +186,23 @@ class DaemonLoop:
             if task is not None:
                 self._tasks.discard(task)
         level = logging.DEBUG if result.action is CheckAction.IDLE else logging.INFO
+        if result.attention:
+            level = logging.WARNING
         log.log(level, "%s: %s (%s)", name, result.action.value, result.reason)
         return result
 
     async def _check(self, work: PortfolioWork, *, manual: bool) -> CheckResult:
         name = work.policy.name
-        await self._breaker.load()
+        await self._sync_breaker()
         for run in await self._store.runs_in_flight():
             if run.portfolio == name:
                 return await self._in_flight(work, run)
-        blocked = sorted(set(work.policy.venues) & self._unreconciled)
-        if blocked:
-            return CheckResult(name, CheckAction.SKIPPED, f"{', '.join(blocked)} not reconciled")
-        if self._breaker.state is not BreakerState.ACTIVE:
-            why = f"circuit breaker is {self._breaker.state.value}: `rebalancer resume` re-arms it"
-            return CheckResult(name, CheckAction.SKIPPED, why)
+        if held := self._held_back(work):
+            return CheckResult(name, CheckAction.SKIPPED, held, attention=True)
         try:
             snapshot = await work.deps.take_snapshot()
         except VenueError as error:
-            return CheckResult(name, CheckAction.SKIPPED, f"no snapshot: {error}")
+            return CheckResult(name, CheckAction.SKIPPED, f"no snapshot: {error}", attention=True)
         decision = decide_for_snapshot(
             snapshot,
             work.policy,
@@ -229,12 +228,31 @@ class DaemonLoop:
         await self._tell(run)
         return CheckResult(name, CheckAction.RAN, _ended(run), run)
 
+    def _held_back(self, work: PortfolioWork) -> str | None:
+        """Why no new run may start on this portfolio now (None: it may)."""
+        blocked = sorted(set(work.policy.venues) & self._unreconciled)
+        if blocked:
+            return f"{', '.join(blocked)} not reconciled"
+        if self._breaker.state is not BreakerState.ACTIVE:
+            return f"circuit breaker is {self._breaker.state.value}: `rebalancer resume` re-arms it"
+        return None
+
     async def _tell(self, run: RunRecord) -> None:
         """Log what a finished run's orders and transfers did."""
         for order in await self._store.orders_for_run(run.id):
             log.info("run %s: %s", run.id, describe_order(order))
         for transfer in await run_transfers(self._store, run):
             log.info("run %s: %s", run.id, describe_transfer(transfer))
+
+    async def _sync_breaker(self) -> None:
+        """Adopt the persisted breaker state when it changed outside (``rebalancer resume``).
+
+        Only on a change: reloading always would reset the failure streak every check.
+        """
+        record = await self._store.get_breaker()
+        if record is not None and record.state is not self._breaker.state:
+            await self._breaker.load()
+            log.warning("circuit breaker is now %s (changed outside the daemon)", record.state)
 
     async def _in_flight(self, work: PortfolioWork, run: RunRecord) -> CheckResult:
         """A run of this portfolio is not finished: go ahead with it if approved, else wait."""
