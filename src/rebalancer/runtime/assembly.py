@@ -105,8 +105,12 @@ def snapshot_source(
     own_routes = tuple(r for r in routes if {r.source, r.destination} <= venues)
 
     async def take_snapshot() -> Snapshot:
-        for venue in policy.venues:
-            await market_state.refresh(venue)
+        try:
+            async with asyncio.TaskGroup() as group:  # venues answer in parallel
+                for venue in policy.venues:
+                    group.create_task(market_state.refresh(venue), name=f"refresh:{venue}")
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from None  # a VenueError, as a single refresh raises
         in_transit = [
             InTransit(t.asset, t.source, t.destination, t.amount - (t.fee or Decimal(0)))
             for t in await store.pending_transfers()
