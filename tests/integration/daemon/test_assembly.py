@@ -1,0 +1,109 @@
+"""The composition root's translations: config tables to service settings, what a reload may
+change, which symbols are watched, and the systemd environment."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+from tests.e2e.harness import write_daemon_config
+
+from rebalancer.runtime.assembly import (
+    breaker_limits,
+    execution_settings,
+    market_data_settings,
+    watched_symbols,
+)
+from rebalancer.runtime.gateways import config_secrets, venue_spec
+from rebalancer.runtime.reload import restart_needed
+from rebalancer.runtime.systemd import SystemdNotifier
+from rebalancer.services.execution_settings import LimitFallback, OrderStyle
+from rebalancer.settings import load_config
+
+
+def config_at(tmp_path: Path, **options: object):  # type: ignore[no-untyped-def]
+    path = write_daemon_config(
+        tmp_path / "c.toml",
+        state_dir=tmp_path / "state",
+        connection=tmp_path / "conn.json",
+        **options,  # type: ignore[arg-type]
+    )
+    return load_config(path, env={})
+
+
+def test_portfolio_tables_become_the_executors_settings(tmp_path: Path) -> None:
+    config = config_at(tmp_path, approval_above="2500")
+
+    settings = execution_settings(config, config.portfolio("core"))
+
+    assert settings.approval_above_notional == Decimal(2500)
+    assert settings.max_rounds == 3
+    assert settings.transfers.arrival_timeout_s == 60
+    assert settings.orders.style is OrderStyle.MARKET
+    assert settings.orders.limit_fallback is LimitFallback.REPRICE
+    assert settings.limits.max_price_move == Decimal("0.15")  # [risk] default 15 %
+    assert settings.max_snapshot_age_s == config.market_data.max_age_s
+
+
+def test_risk_and_market_data_tables_are_carried_over(tmp_path: Path) -> None:
+    config = config_at(tmp_path)
+
+    assert breaker_limits(config).max_slippage_bps == Decimal(100)  # 1 % default
+    assert breaker_limits(config).max_consecutive_failures == 3
+    assert market_data_settings(config).rest_poll_interval_s == 1
+
+
+def test_every_portfolio_asset_is_watched_on_every_venue_of_the_portfolio(tmp_path: Path) -> None:
+    assert watched_symbols(config_at(tmp_path)) == {
+        "binance": ["BTC/USDT", "ETH/USDT"],
+        "okx": ["BTC/USDT", "ETH/USDT"],
+    }
+
+
+def test_a_reload_may_change_portfolios_and_intervals_but_not_venues_or_state(
+    tmp_path: Path,
+) -> None:
+    old = config_at(tmp_path)
+    assert restart_needed(old, config_at(tmp_path, approval_above="1", check_interval_s=9)) == []
+    assert restart_needed(old, config_at(tmp_path, shutdown_grace_s=1)) == [
+        "daemon.shutdown_grace_s"
+    ]
+    moved = write_daemon_config(
+        tmp_path / "moved.toml", state_dir=tmp_path / "other", connection=tmp_path / "conn.json"
+    )
+    changed = restart_needed(old, load_config(moved, env={}))
+    assert changed == ["daemon.state_dir"]
+
+
+def test_sim_connection_gives_the_venue_its_urls_and_keys_and_the_table_wins(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "conn.json").write_text(
+        '{"venues": {"okx": {"exchange": "okx", "urls": {"api": {"rest": "http://127.0.0.1:9"}},'
+        ' "options": {}, "apiKey": "k", "secret": "s", "password": "p"}}}'
+    )
+    config = load_config(
+        write_daemon_config(
+            tmp_path / "c.toml", state_dir=tmp_path / "state", connection=tmp_path / "conn.json"
+        ),
+        env={"REBALANCER_VENUES__OKX__PASSWORD": "from-env-pass"},
+    )
+
+    spec = venue_spec("okx", config.venues["okx"], None)
+
+    assert (spec.exchange, spec.api_key, spec.secret) == ("okx", "k", "s")
+    assert spec.password == "from-env-pass"
+    assert spec.urls["api"]["rest"] == "http://127.0.0.1:9"
+    assert "from-env-pass" in config_secrets(config)
+
+
+def test_systemd_notifier_is_silent_without_a_socket_and_halves_the_watchdog() -> None:
+    assert not SystemdNotifier({}).enabled
+    SystemdNotifier({}).notify("READY=1")  # nothing to send to, nothing raised
+
+    notifier = SystemdNotifier({"NOTIFY_SOCKET": "@abstract", "WATCHDOG_USEC": "20000000"})
+    assert notifier.enabled
+    assert notifier.watchdog_interval_s == 10
+    other = {"NOTIFY_SOCKET": "/x", "WATCHDOG_USEC": "20000000", "WATCHDOG_PID": "1"}
+    assert SystemdNotifier(other).watchdog_interval_s is None or os.getpid() == 1
