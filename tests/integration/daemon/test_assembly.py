@@ -19,10 +19,10 @@ from rebalancer.runtime.gateways import config_secrets, venue_spec
 from rebalancer.runtime.reload import restart_needed
 from rebalancer.runtime.systemd import SystemdNotifier
 from rebalancer.services.execution_settings import LimitFallback, OrderStyle
-from rebalancer.settings import load_config
+from rebalancer.settings import AppConfig, load_config
 
 
-def config_at(tmp_path: Path, **options: object):  # type: ignore[no-untyped-def]
+def config_at(tmp_path: Path, **options: object) -> AppConfig:
     path = write_daemon_config(
         tmp_path / "c.toml",
         state_dir=tmp_path / "state",
