@@ -118,6 +118,8 @@ class RoundChecks:
             record = await self._store.get_transfer(make_client_order_id(run_id, node.id, round_no))
             if record is None or record.withdrawal_id is None:
                 continue
+            if record.state is TransferState.FAILED:
+                continue  # the venue failed the withdrawal and refunded it: nothing left
             changes[record.source].append(withdrawal_deltas(record.asset, record.amount))
             if record.state is TransferState.ARRIVED:
                 fee = record.fee if record.fee is not None else Decimal(0)
