@@ -36,7 +36,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="log lines as readable text or one JSON object each (default: [daemon] log_format)",
     )
-    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    parser.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        default="INFO",
+        help="the least important lines shown (default INFO)",
+    )
     parser.add_argument(
         "--simulator-config",
         type=Path,
@@ -63,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"rebalancer run: the config is wrong:\n{error}", file=sys.stderr)
         return EXIT_USAGE
     log_format = args.log_format or config.daemon.log_format.value
-    configure_logging(log_format, args.log_level.upper(), config_secrets(config))
+    configure_logging(log_format, args.log_level, config_secrets(config))
     options = RunOptions(once=args.once, force=args.force, simulator_config=args.simulator_config)
     try:
         return asyncio.run(run_daemon(config, options))
