@@ -30,6 +30,7 @@ from rebalancer.runtime.instance_lock import InstanceLock
 from rebalancer.runtime.logs import redact_more
 from rebalancer.runtime.paper import (
     default_simulator_config,
+    forget_paper_transfers,
     load_paper_simulator,
     simulated_venues,
     start_paper_simulator,
@@ -124,6 +125,7 @@ async def open_adapters(config: AppConfig, options: RunOptions) -> AsyncIterator
             server = load_paper_simulator(config, path)
             stack.push_async_callback(server.stop)
             paper = await start_paper_simulator(server)
+            await forget_paper_transfers(store, simulated_venues(config))
         specs = venue_specs(config, paper)
         redact_more(spec_secrets(specs))
         gateways = build_gateways(specs)

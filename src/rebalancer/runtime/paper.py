@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from rebalancer.domain.errors import ConfigError, Problem
+from rebalancer.domain.records import TransferState
 from rebalancer.exchange_sim.config import SimulatorConfigError
 from rebalancer.exchange_sim.config import load_config as load_simulator_config
 from rebalancer.exchange_sim.server import SimulatorServer
+from rebalancer.ports import Store
 from rebalancer.settings import AppConfig
 
 log = logging.getLogger(__name__)
@@ -62,3 +64,24 @@ async def start_paper_simulator(server: SimulatorServer) -> dict[str, Any]:
         log.info("paper venue %s: simulator listening on %s", name, http_base)
     log.info("paper simulator control plane: %s", server.control_url)
     return connection
+
+
+async def forget_paper_transfers(store: Store, venues: list[str]) -> int:
+    """Fail transfers still pending on paper venues: the restarted simulator forgot them.
+
+    The embedded simulator starts again from its config's balances on every start, so a
+    withdrawal a previous daemon left in flight will never arrive; counted as in transit it
+    would skew every valuation. Returns how many were failed.
+    """
+    forgotten = 0
+    for transfer in await store.pending_transfers():
+        if transfer.source in venues or transfer.destination in venues:
+            await store.update_transfer(
+                transfer.id,
+                state=TransferState.FAILED,
+                reason="paper simulator restarted: this transfer no longer exists",
+            )
+            forgotten += 1
+    if forgotten:
+        log.warning("paper mode: %d transfer(s) of an earlier simulator marked FAILED", forgotten)
+    return forgotten

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from tests.e2e.harness import inside_bands
 
 from rebalancer.cli import main
+from rebalancer.domain.plan import RunType
+from rebalancer.domain.records import TransferRecord, TransferState
+from rebalancer.domain.runs import Trigger
+from rebalancer.persistence import open_store, sqlite_url
 
 from .conftest import ThreadSim
 
@@ -135,3 +142,55 @@ def test_force_without_once_is_a_usage_error(
 ) -> None:
     assert main(["run", "--config", str(paper_config), "--force"]) == 2
     assert "--force needs --once" in capsys.readouterr().err
+
+
+async def _leave_a_transfer_in_flight(state_dir: Path) -> str:
+    """What a daemon killed mid-transfer leaves behind: a submitted withdrawal, a run open."""
+    store = await open_store(sqlite_url(state_dir))
+    try:
+        run = await store.create_run("core", RunType.FULL, Trigger.DRIFT)
+        now = datetime.now(UTC)
+        transfer = TransferRecord(
+            id=f"rb{run.id}t1",
+            run_id=run.id,
+            node_id="t1",
+            asset="USDT",
+            network="TRC20",
+            source="okx",
+            destination="binance",
+            amount=Decimal(30000),
+            state=TransferState.SUBMITTED,
+            created_at=now,
+            updated_at=now,
+            withdrawal_id="w-of-an-earlier-simulator",
+        )
+        await store.record_transfer(transfer)
+        return transfer.id
+    finally:
+        await store.close()
+
+
+async def _transfer(state_dir: Path, transfer_id: str) -> TransferRecord | None:
+    store = await open_store(sqlite_url(state_dir))
+    try:
+        return await store.get_transfer(transfer_id)
+    finally:
+        await store.close()
+
+
+def test_paper_mode_forgets_transfers_the_restarted_simulator_never_saw(
+    paper_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "state"
+    stale = asyncio.run(_leave_a_transfer_in_flight(state))
+
+    assert main(["run", "--config", str(paper_config), "--once"]) == 0
+
+    forgotten = asyncio.run(_transfer(state, stale))
+    assert forgotten is not None
+    assert forgotten.state is TransferState.FAILED
+    runs = runs_json(paper_config, capsys)
+    assert [r["status"] for r in runs] == ["FILLED", "FAILED"]  # newest first
+    assert main(["runs", "show", str(runs[0]["id"]), "--config", str(paper_config), "--json"]) == 0
+    reason = json.loads(capsys.readouterr().out)["trigger_reason"]
+    assert "USDT at 62" in reason  # valued without the phantom 30,000 USDT in transit
