@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
+from tests.integration.venues.conftest import GatewayFactory
+
 from rebalancer.exchange_sim.server import SimulatorServer
 from rebalancer.venues.ccxt.gateway import CcxtGateway
 
@@ -47,3 +49,17 @@ async def test_deposit_address_for_an_asset_and_network(gateway: CcxtGateway) ->
     address = await gateway.fetch_deposit_address("USDT", "TRC20")
     assert address.address
     assert (address.asset, address.network) == ("USDT", "TRC20")
+
+
+async def test_binance_quotes_stream_from_book_ticker_not_mini_ticker(
+    make_gateway: GatewayFactory,
+) -> None:
+    # ccxt.md §9.4: watch_ticker's miniTicker has no bid/ask; we watch bookTicker
+    gateway = await make_gateway("binance")
+    quotes = await asyncio.wait_for(gateway.watch_quotes(["BTC/USDT"]), 5)
+    assert quotes["BTC/USDT"].bid < quotes["BTC/USDT"].ask
+    subscribed = [
+        hash_ for client in gateway.exchange.clients.values() for hash_ in client.subscriptions
+    ]
+    assert any("bookticker" in str(h).lower() for h in subscribed), subscribed
+    assert not any("miniticker" in str(h).lower() for h in subscribed)
