@@ -136,16 +136,21 @@ class MarketState:
                 group.create_task(self._start_venue(state), name=f"start:{state.name}")
 
     async def _start_venue(self, state: VenueState) -> None:
+        if await self._load_markets(state):
+            await self._refresh_quietly(state, BALANCES)
+            await self._refresh_quietly(state, QUOTES)
+
+    async def _load_markets(self, state: VenueState) -> bool:
+        """Load the venue's markets; False (and a warning) when it did not answer."""
         try:
             state.markets = dict(await state.gateway.load_markets())
         except VenueError as error:
             log.warning("%s: markets not loaded: %s", state.name, error)
-            return
+            return False
         missing = sorted(set(state.wanted_symbols) - set(state.markets))
         if missing:
             log.warning("%s does not list %s", state.name, ", ".join(missing))
-        await self._refresh_quietly(state, BALANCES)
-        await self._refresh_quietly(state, QUOTES)
+        return True
 
     async def run(self) -> None:
         """Run every venue's streams and poller until cancelled."""
@@ -229,6 +234,8 @@ class MarketState:
         """Fill in over REST for every stream that is silent or down."""
         while True:
             await asyncio.sleep(self.settings.rest_poll_interval_s)
+            if not state.markets and not await self._load_markets(state):
+                continue  # a venue that was down at start: keep asking for its markets
             for what in self.quiet_streams(state.name):
                 state.rest_polls += 1
                 await self._refresh_quietly(state, what)

@@ -137,3 +137,17 @@ async def test_a_venue_that_never_answered_is_not_ready() -> None:
     state = MarketState({"binance": gateway}, {"binance": ["BTC/USDT"]}, SteppedClock(), SETTINGS)
     await state.start()
     assert state.readiness("binance").reasons[0] == "markets not loaded"
+
+
+async def test_a_venue_down_at_start_loads_its_markets_once_it_answers() -> None:
+    engine = make_engine()
+    gateway = SimulatedGateway(engine, "binance", "key")
+    gateway.faults.unreachable = True
+    clock = SteppedClock()
+    async with MarketState(
+        {"binance": gateway}, {"binance": ["BTC/USDT"]}, clock, SETTINGS
+    ) as state:
+        assert not state.venue("binance").markets
+        gateway.faults.unreachable = False
+        await until(lambda: bool(state.venue("binance").markets), "markets loaded later")
+        await until(lambda: state.readiness("binance").ready, "ready after polling")
