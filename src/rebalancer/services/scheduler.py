@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -110,11 +110,14 @@ class CheckScheduler:
                     name=f"calendar {name}",
                     **extra,
                 )
+        # Half an interval after the checks: on the checks' own beat it would always find a
+        # portfolio busy being checked (and skipped for the very venue it should reconcile).
         self._scheduler.add_job(
             self._guard(RECONCILE_JOB, self._loop.reconcile_again),
             interval,
             id=RECONCILE_JOB,
             name="reconcile unreconciled venues",
+            next_run_time=now + timedelta(seconds=self._interval_s / 2),
             **extra,
         )
 
