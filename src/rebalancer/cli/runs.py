@@ -110,8 +110,12 @@ async def _show(config: Path, run_id: str, *, as_json: bool) -> int:
 def history_lines(history: RunHistory) -> list[str]:
     """The readable story of one run."""
     from rebalancer.codecs.plan_json import parse_plan
-    from rebalancer.domain.money import format_decimal
-    from rebalancer.services.narration import describe_order, describe_plan, describe_transfer
+    from rebalancer.services.narration import (
+        describe_order,
+        describe_plan,
+        describe_transfer,
+        format_decimal,
+    )
 
     run = history.run
     ending = f" ({run.reason})" if run.reason else ""

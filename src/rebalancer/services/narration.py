@@ -9,7 +9,7 @@ import logging
 from collections.abc import Sequence
 from decimal import Decimal
 
-from rebalancer.domain.money import format_decimal
+from rebalancer.domain.money import format_decimal as _exact
 from rebalancer.domain.plan import Plan, RunType
 from rebalancer.domain.policy import Policy
 from rebalancer.domain.records import OrderRecord, TransferRecord
@@ -17,6 +17,11 @@ from rebalancer.domain.snapshot import Snapshot
 from rebalancer.services.rebalance_cycle import Planner
 
 log = logging.getLogger(__name__)
+
+
+def format_decimal(value: Decimal) -> str:
+    """A decimal for people: exact, without trailing zeros ("30000", not "30000.00000000")."""
+    return _exact(value.normalize())
 
 
 def describe_plan(plan: Plan) -> list[str]:
