@@ -63,13 +63,17 @@ def world(
     check_interval_s: float = 2.0,
     max_order_notional: str | None = None,
     transfer_delay_s: float = 1.0,
+    prices: str = "static",
     extra_daemon_toml: str = "",
 ) -> Iterator[World]:
     """Start the simulator in a temporary directory; stop it (and clean up) afterwards."""
     with tempfile.TemporaryDirectory(prefix="rebalancer-bench-") as name:
         directory = Path(name)
         sim_config = write_sim_config(
-            directory / "sim.toml", transfer_delay_s=transfer_delay_s, balances=balances
+            directory / "sim.toml",
+            transfer_delay_s=transfer_delay_s,
+            prices=prices,
+            balances=balances,
         )
         sim = SimProcess(sim_config, directory / "sim-connection.json").start()
         try:
