@@ -102,7 +102,20 @@ class VenueGateway(Protocol):
         ...
 
     async def withdraw(self, request: WithdrawRequest) -> TransferReport:
-        """Start a withdrawal."""
+        """Start a withdrawal, once, carrying ``request.client_id``.
+
+        A lost reply raises ``AmbiguousOrderOutcome``: settle it with
+        ``fetch_withdrawal_by_client_id``, never by sending it again.
+        """
+        ...
+
+    async def fetch_withdrawal_by_client_id(
+        self, asset: str, client_id: str
+    ) -> TransferReport | None:
+        """Look a withdrawal up by our id; None only when the venue says none exists.
+
+        A network error raises (it is never read as "none").
+        """
         ...
 
     async def fetch_withdrawals(self, asset: str | None = None) -> Sequence[TransferReport]:

@@ -82,6 +82,19 @@ def make_client_order_id(run_id: str | int, node_id: str, attempt: int) -> str:
     return result
 
 
+def make_transfer_client_id(run_id: str | int, node_id: str, round_no: int) -> str:
+    """Return the client id of the withdrawal made for transfer node ``node_id`` in a round.
+
+    The same layout and prefix as order ids, with the round as the attempt: one withdrawal per
+    transfer node per round, so a transfer replanned in a later round gets a new id. It is the
+    transfer's id in the Store and is sent as Binance ``withdrawOrderId`` / OKX ``clientId``
+    (alphanumeric, at most 32 characters, which both accept), so a withdrawal whose outcome we
+    did not hear can be looked up on the venue. Raises InvalidValue like
+    ``make_client_order_id``.
+    """
+    return make_client_order_id(run_id, node_id, round_no)
+
+
 def is_ours(client_order_id: str | None) -> bool:
     """True when ``client_order_id`` is one of ours (it parses back)."""
     return client_order_id is not None and parse_client_order_id(client_order_id) is not None

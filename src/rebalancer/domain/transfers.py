@@ -35,7 +35,12 @@ class WithdrawRequest:
 
 @dataclass(frozen=True, slots=True)
 class TransferReport:
-    """What a venue says about one withdrawal or deposit."""
+    """What a venue says about one withdrawal or deposit.
+
+    ``client_id`` is the id we gave a withdrawal (Binance ``withdrawOrderId``, OKX ``clientId``);
+    it is how a withdrawal whose reply was lost, or whose id a crash kept us from recording, is
+    found again. None for deposits and for withdrawals made without one.
+    """
 
     venue: str
     id: str
@@ -48,6 +53,7 @@ class TransferReport:
     address: str | None = None
     txid: str | None = None
     timestamp_ms: int | None = None
+    client_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -203,6 +203,7 @@ def withdrawal_view(w: Withdrawal) -> dict[str, Any]:
     """A withdrawal as the control plane reports it."""
     return {
         "id": w.id,
+        "client_id": w.client_id,
         "venue": w.venue,
         "account": w.account,
         "asset": w.asset,

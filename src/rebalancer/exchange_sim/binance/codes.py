@@ -38,6 +38,9 @@ WALLET_ERRORS: dict[RejectReason, tuple[int, int, str]] = {
     RejectReason.WITHDRAW_DISABLED: (400, -4019, "Current asset is not open for withdrawal."),
     RejectReason.WITHDRAW_BELOW_MIN: (400, -4022, "Not less than the minimum pick-up quantity."),
     RejectReason.TRANSFER_NOT_FOUND: (400, -4029, "The withdrawal record does not exist."),
+    # Binance documents no code for a reused withdrawOrderId; the simulator's choice keeps the
+    # word "Duplicate" so a client can tell "already exists" from a refusal.
+    RejectReason.DUPLICATE_WITHDRAWAL_ID: (400, -4000, "Duplicate withdrawOrderId."),
 }
 
 BAD_SIGNATURE = (400, -1022, "Signature for this request is not valid.")

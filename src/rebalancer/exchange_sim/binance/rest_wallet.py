@@ -1,7 +1,9 @@
 """Binance signed wallet REST (``/sapi/v1``): coins and networks, deposit addresses,
 withdrawals and the deposit and withdrawal history.
 
-Withdrawal statuses follow Binance: 4 processing, 6 completed, 5 failure, 1 cancelled.
+Withdrawal statuses follow Binance: 4 processing, 6 completed, 5 failure, 1 cancelled. A
+withdrawal may carry our ``withdrawOrderId``: it is echoed in the history, the history can be
+filtered by it, and a reused one is refused (``-4000 Duplicate withdrawOrderId.``).
 ``amount`` is what was requested (it left the account); ``transactionFee`` was kept from it.
 """
 
@@ -109,10 +111,15 @@ class WalletRoutes:
         return json_reply({"id": withdrawal.id})
 
     async def withdrawals(self, request: web.Request) -> web.Response:
-        """The account's withdrawals, newest first, filtered by coin and time."""
+        """The account's withdrawals, newest first, filtered by coin, time and client id."""
         account, params = await signed_params(request, self.site.venue)
         rows = self.site.engine.account_withdrawals(self.site.venue.name, account.api_key)
-        chosen = [w for w in rows if self._wanted(params, w.asset, w.applied_ms)]
+        client_id = params.get("withdrawOrderId") or None
+        chosen = [
+            w
+            for w in rows
+            if self._wanted(params, w.asset, w.applied_ms) and client_id in (None, w.client_id)
+        ]
         return json_reply(
             [_withdrawal_entry(w) for w in reversed(chosen)][: _limit(self.site, params)]
         )

@@ -196,8 +196,18 @@ class Engine:
         tag: str | None = None,
         client_id: str | None = None,
     ) -> Withdrawal:
-        """Take ``amount`` from the account now; ``amount - fee`` arrives after the delay."""
+        """Take ``amount`` from the account now; ``amount - fee`` arrives after the delay.
+
+        A ``client_id`` the account already used (on any earlier withdrawal, finished or not)
+        is refused and nothing moves: the id names one withdrawal for ever, so a client that
+        re-sends after a lost reply cannot withdraw twice.
+        """
         account = self.venue(venue).account(key)
+        if client_id is not None and self.find_withdrawal(venue, key, client_id) is not None:
+            raise Rejected(
+                RejectReason.DUPLICATE_WITHDRAWAL_ID,
+                f"withdrawal client id {client_id!r} was already used",
+            )
         chosen = self.network(venue, asset, network)
         if not chosen.withdraw_enabled:
             raise Rejected(RejectReason.WITHDRAW_DISABLED, f"{asset} withdrawals are suspended")
@@ -310,6 +320,12 @@ class Engine:
     def account_withdrawals(self, venue: str, key: str) -> list[Withdrawal]:
         """An account's withdrawals, oldest first."""
         return [w for w in self.withdrawals.values() if (w.venue, w.account) == (venue, key)]
+
+    def find_withdrawal(self, venue: str, key: str, client_id: str) -> Withdrawal | None:
+        """The account's withdrawal made with ``client_id``, or None when there is none."""
+        return next(
+            (w for w in self.account_withdrawals(venue, key) if w.client_id == client_id), None
+        )
 
     def account_deposits(self, venue: str, key: str) -> list[Deposit]:
         """An account's deposits, oldest first."""

@@ -30,6 +30,7 @@ class RejectReason(enum.StrEnum):
     WITHDRAW_DISABLED = "withdraw_disabled"
     WITHDRAW_BELOW_MIN = "withdraw_below_min"
     TRANSFER_NOT_FOUND = "transfer_not_found"
+    DUPLICATE_WITHDRAWAL_ID = "duplicate_withdrawal_id"
 
 
 class SimulatorError(Exception):

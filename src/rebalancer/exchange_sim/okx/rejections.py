@@ -16,6 +16,9 @@ from rebalancer.exchange_sim.okx.errors import OkxCode, OkxRejection
 NO_OFFER = OkxCode("51109", "No available offer")
 CANCEL_COMPLETED = OkxCode("51402", "Order cancellation failed as the order has been completed.")
 WITHDRAW_BELOW_MIN = OkxCode("58206", "Withdrawal amount is lower than the lower limit")
+# OKX documents no code for a reused withdrawal clientId; the simulator answers in the family of
+# its duplicated client-supplied order id (51016), worded so a client can tell "already exists".
+DUPLICATE_WITHDRAWAL_ID = OkxCode("51016", "Duplicated clientId")
 WITHDRAW_UNAVAILABLE = OkxCode(
     "58200", "Withdrawal from {0} to {1} is unavailable for this currency"
 )
@@ -46,6 +49,7 @@ _COMMON: dict[RejectReason, tuple[OkxCode, tuple[str, ...]]] = {
     RejectReason.WITHDRAW_DISABLED: (WITHDRAW_UNAVAILABLE, ()),
     RejectReason.WITHDRAW_BELOW_MIN: (WITHDRAW_BELOW_MIN, ()),
     RejectReason.TRANSFER_NOT_FOUND: (errors.PARAM_ERROR, ("wdId",)),
+    RejectReason.DUPLICATE_WITHDRAWAL_ID: (DUPLICATE_WITHDRAWAL_ID, ()),
 }
 
 _BY_ENDPOINT: dict[tuple[Endpoint, RejectReason], tuple[OkxCode, tuple[str, ...]]] = {

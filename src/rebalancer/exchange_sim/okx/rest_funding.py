@@ -80,7 +80,10 @@ class FundingRoutes:
         return ok(entries)
 
     async def withdraw(self, call: PrivateCall) -> web.Response:
-        """``POST asset/withdrawal``: send ``amt`` of ``ccy`` over ``chain`` to ``toAddr``."""
+        """``POST asset/withdrawal``: send ``amt`` of ``ccy`` over ``chain`` to ``toAddr``.
+
+        An optional ``clientId`` names the withdrawal; a reused one is refused (51016).
+        """
         raw = body_object(call)
         asset = _text(raw, "ccy", required=True)
         address, _, tag = _text(raw, "toAddr", required=True).partition(":")
@@ -90,6 +93,8 @@ class FundingRoutes:
         if chain_id and not network:
             raise OkxRejection(errors.PARAM_ERROR, "chain")
         client_id = _text(raw, "clientId") or None
+        if client_id is not None and not (len(client_id) <= 32 and _alphanumeric(client_id)):
+            raise OkxRejection(errors.PARAM_ERROR, "clientId")  # 1-32 letters and digits
         with _funding_errors():
             withdrawal = self.ctx.engine.withdraw(
                 self.ctx.venue_name,
@@ -104,11 +109,19 @@ class FundingRoutes:
         return ok([funding_payloads.withdrawal_ack(withdrawal)])
 
     async def withdrawals(self, call: PrivateCall) -> web.Response:
-        """``GET asset/withdrawal-history``: the account's withdrawals, newest first."""
+        """``GET asset/withdrawal-history``: the account's withdrawals, newest first.
+
+        Filters: ``ccy``, ``before``/``after``, ``wdId`` and our ``clientId``.
+        """
         items = self.ctx.engine.account_withdrawals(self.ctx.venue_name, call.account)
         wd_id = call.query.get("wdId", "")
+        client_id = call.query.get("clientId", "")
         chosen = [
-            w for w in items if _matches(call.query, w.asset, w.applied_ms) and wd_id in ("", w.id)
+            w
+            for w in items
+            if _matches(call.query, w.asset, w.applied_ms)
+            and wd_id in ("", w.id)
+            and client_id in ("", w.client_id)
         ]
         chosen.sort(key=lambda w: (w.applied_ms, w.id), reverse=True)
         return ok([funding_payloads.withdrawal(w) for w in chosen[: _limit(call.query)]])
@@ -195,3 +208,7 @@ def _limit(query: Mapping[str, str]) -> int:
     if not text.isdigit() or not 1 <= int(text) <= MAX_HISTORY:
         raise OkxRejection(errors.PARAM_ERROR, "limit")
     return int(text)
+
+
+def _alphanumeric(text: str) -> bool:
+    return text.isascii() and text.isalnum()

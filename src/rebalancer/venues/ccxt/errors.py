@@ -11,7 +11,8 @@ What an error means depends on what was being done, so every mapping names its `
     RequestTimeout, ExchangeNotAvailable,         RetryableVenueError    AmbiguousOrderOutcome
       other NetworkError, OperationFailed (5xx),
       BadResponse, a malformed reply
-    DuplicateOrderId / "Duplicate order sent"     VenueError             AmbiguousOrderOutcome
+    DuplicateOrderId, any "duplicate" refusal     VenueError             AmbiguousOrderOutcome
+      (reused client order or withdrawal id)
     InsufficientFunds, InvalidOrder, BadRequest,  VenueError             OrderRejected
       OperationRejected, InvalidAddress
     any other ExchangeError                       VenueError             AmbiguousOrderOutcome
@@ -135,5 +136,10 @@ def _classify(operation: Operation, error: BaseException) -> type[VenueError]:
 
 
 def _is_duplicate(error: BaseException) -> bool:
-    """Binance reports a reused client id as InvalidOrder "Duplicate order sent."."""
-    return isinstance(error, ccxt.InvalidOrder) and "duplicate" in str(error).lower()
+    """A refusal because our client id is taken: the order or withdrawal already exists.
+
+    Binance reports a reused order id as InvalidOrder "Duplicate order sent.", a reused
+    ``withdrawOrderId`` as "Duplicate withdrawOrderId."; OKX a reused ``clientId`` as
+    "Duplicated clientId" (51016, which ccxt reads as InvalidOrder).
+    """
+    return isinstance(error, ccxt.ExchangeError) and "duplicate" in str(error).lower()

@@ -8,7 +8,9 @@ thread's context (rounding HALF_UP, Underflow trapped) and would otherwise chang
 
 Orders carry our client order id (ccxt's unified ``clientOrderId`` becomes Binance's
 ``newClientOrderId`` and OKX's ``clOrdId``). Where a venue acknowledges without the order's state
-(OKX create and cancel), the order is looked up by that id before we answer.
+(OKX create and cancel), the order is looked up by that id before we answer. Withdrawals carry
+ours too (Binance ``withdrawOrderId``, OKX ``clientId``: ccxt passes them through as params and
+leaves them in ``info``), and are looked up by it through the history's own filter.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any, TypeVar
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
-from rebalancer.domain.errors import RetryableVenueError
+from rebalancer.domain.errors import RetryableVenueError, VenueUnavailable
 from rebalancer.domain.market import Market
 from rebalancer.domain.money import format_decimal, to_decimal
 from rebalancer.domain.orders import Balance, OrderReport, OrderStatus, OrderType, SubmitOrder
@@ -390,7 +392,12 @@ class CcxtGateway:
     # -- transfers ------------------------------------------------------------------------
 
     async def withdraw(self, request: WithdrawRequest) -> TransferReport:
-        """Start a withdrawal, once. Venues answer with an id only: poll ``fetch_withdrawals``."""
+        """Start a withdrawal, once, under ``request.client_id``.
+
+        Venues answer with an id only: poll ``fetch_withdrawals``. A lost reply (timeout,
+        dropped connection, 5xx) or a refused duplicate id raises ``AmbiguousOrderOutcome``:
+        settle it with ``fetch_withdrawal_by_client_id``.
+        """
         params: dict[str, str] = {"network": request.network}
         if request.tag:
             params["tag"] = request.tag
@@ -420,6 +427,7 @@ class CcxtGateway:
             fee=None,
             status=TransferStatus.PENDING,
             address=request.address,
+            client_id=request.client_id if id_param else None,
         )
 
     async def fetch_withdrawals(self, asset: str | None = None) -> list[TransferReport]:
@@ -428,6 +436,30 @@ class CcxtGateway:
         async def call() -> list[TransferReport]:
             rows = await self._exchange.fetch_withdrawals(asset)
             return [parse.parse_transfer(self._name, row, "withdrawal") for row in rows]
+
+        return await self._read(call)
+
+    async def fetch_withdrawal_by_client_id(
+        self, asset: str, client_id: str
+    ) -> TransferReport | None:
+        """Our withdrawal of ``asset`` with ``client_id``; None only when the venue lists none.
+
+        The venue filters its history by the id; the answer is checked again here, so a venue
+        that ignored the filter cannot hand back someone else's withdrawal. Network errors are
+        retried and then raised, never read as "none".
+        """
+        id_param = WITHDRAW_CLIENT_ID_PARAM.get(self.exchange_id)
+        if id_param is None:
+            raise VenueUnavailable(self._name, "withdrawals cannot be looked up by client id here")
+
+        async def call() -> TransferReport | None:
+            rows = await self._exchange.fetch_withdrawals(asset, None, None, {id_param: client_id})
+            if not isinstance(rows, list):
+                raise MalformedReply(
+                    f"withdrawal history: expected a list, got {type(rows).__name__}"
+                )
+            found = [parse.parse_transfer(self._name, row, "withdrawal") for row in rows]
+            return next((w for w in found if w.client_id == client_id), None)
 
         return await self._read(call)
 

@@ -327,6 +327,7 @@ def parse_transfer(venue: str, transaction: Payload, direction: str) -> Transfer
         address=_text_or_none(transaction.get("address")),
         txid=_text_or_none(transaction.get("txid")),
         timestamp_ms=_int(transaction.get("timestamp")),
+        client_id=_text_or_none(raw_text(info, "withdrawOrderId", "clientId")),
     )
 
 

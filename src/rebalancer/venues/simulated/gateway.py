@@ -6,7 +6,10 @@ read first brings the engine to its clock (``engine.advance``), so withdrawals a
 
 ``Faults`` injects what networks do to real gateways: a create the venue accepted whose answer
 was lost (``AmbiguousOrderOutcome`` after the order exists), a create lost before it arrived,
-transient read failures, and a venue that does not answer at all.
+the same two for withdrawals, transient read failures, and a venue that does not answer at all.
+
+Each watch (quotes, balances, orders) has its own subscription and queue, as each is its own
+stream on a real venue, so watches running together never take each other's events.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ class Faults:
 
     accept_then_ambiguous: int = 0  # the engine takes the order, the caller hears a timeout
     lose_before_accept: int = 0  # the request never arrives, the caller hears a timeout
+    withdraw_accept_then_ambiguous: int = 0  # the withdrawal is made, the caller hears a timeout
+    withdraw_lose_before_accept: int = 0  # the withdrawal request never arrives
     failing_reads: int = 0  # reads raise RetryableVenueError
     unreachable: bool = False  # every call raises VenueUnavailable
 
@@ -71,26 +76,30 @@ class SimulatedGateway:
         self._venue = engine.venue(venue)
         self._key = api_key
         self.faults = faults or Faults()
-        self._events: asyncio.Queue[Event] | None = None
-        self._unsubscribe: Callable[[], None] | None = None
+        self._streams: dict[str, asyncio.Queue[Event]] = {}
+        self._unsubscribes: list[Callable[[], None]] = []
 
     @property
     def name(self) -> str:
         """The venue's name."""
         return self._venue.name
 
-    async def _next_event(self) -> Event:
-        """The next engine event of this venue; the first watch subscribes (like a stream)."""
-        if self._events is None:
-            events: asyncio.Queue[Event] = asyncio.Queue()
-            self._events = events
+    async def _next_event(self, stream: str) -> Event:
+        """The next engine event of this venue on ``stream``; its first watch subscribes it.
+
+        Every stream has its own queue: an event one watch skips is still there for another.
+        """
+        events = self._streams.get(stream)
+        if events is None:
+            queue: asyncio.Queue[Event] = asyncio.Queue()
+            self._streams[stream] = events = queue
 
             def listen(event: Event) -> None:
                 if event.venue == self._venue.name:
-                    events.put_nowait(event)
+                    queue.put_nowait(event)
 
-            self._unsubscribe = self._engine.subscribe(listen)
-        return await self._events.get()
+            self._unsubscribes.append(self._engine.subscribe(listen))
+        return await events.get()
 
     def _reach(self) -> None:
         if self.faults.unreachable:
@@ -120,7 +129,7 @@ class SimulatedGateway:
     async def watch_balances(self) -> Mapping[str, Balance]:
         """The next balance change of this account."""
         while True:
-            event = await self._next_event()
+            event = await self._next_event("balances")
             if isinstance(event, BalancesChanged) and event.account == self._key:
                 return {a: Balance(a, free, locked) for a, (free, locked) in event.balances.items()}
 
@@ -139,7 +148,7 @@ class SimulatedGateway:
     async def watch_quotes(self, symbols: Sequence[str]) -> Mapping[str, Quote]:
         """The next quotes of ``symbols`` that moved."""
         while True:
-            event = await self._next_event()
+            event = await self._next_event("quotes")
             if isinstance(event, PricesMoved):
                 moved = [s for s in event.symbols if s in symbols]
                 if moved:
@@ -202,13 +211,15 @@ class SimulatedGateway:
     async def watch_orders(self) -> Sequence[OrderReport]:
         """The next order updates of this account."""
         while True:
-            event = await self._next_event()
+            event = await self._next_event("orders")
             if isinstance(event, OrderUpdated) and event.account == self._key:
                 return [order_report(self.name, event.order)]
 
     async def withdraw(self, request: WithdrawRequest) -> TransferReport:
-        """Start a withdrawal."""
+        """Start a withdrawal; injected faults make the outcome ambiguous."""
         self._reach()
+        if self.faults.take("withdraw_lose_before_accept"):
+            raise AmbiguousOrderOutcome(self.name, "simulated timeout before the venue saw it")
         try:
             withdrawal = self._engine.withdraw(
                 self.name,
@@ -221,8 +232,21 @@ class SimulatedGateway:
                 client_id=request.client_id,
             )
         except Rejected as error:
+            if error.reason is RejectReason.DUPLICATE_WITHDRAWAL_ID:
+                # the id names a withdrawal that exists: settle by looking it up, like a venue
+                raise AmbiguousOrderOutcome(self.name, error.message) from error
             raise venue_error(self.name, error) from error
+        if self.faults.take("withdraw_accept_then_ambiguous"):
+            raise AmbiguousOrderOutcome(self.name, "simulated timeout after the venue took it")
         return withdrawal_report(withdrawal)
+
+    async def fetch_withdrawal_by_client_id(
+        self, asset: str, client_id: str
+    ) -> TransferReport | None:
+        """Our withdrawal by client id; None only when the venue has none with it."""
+        self._read()
+        found = self._engine.find_withdrawal(self.name, self._key, client_id)
+        return withdrawal_report(found) if found is not None and found.asset == asset else None
 
     async def fetch_withdrawals(self, asset: str | None = None) -> Sequence[TransferReport]:
         """This account's withdrawals, oldest first."""
@@ -253,6 +277,6 @@ class SimulatedGateway:
 
     async def close(self) -> None:
         """Stop listening to the engine."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+        while self._unsubscribes:
+            self._unsubscribes.pop()()
+        self._streams.clear()

@@ -78,6 +78,7 @@ def withdrawal_report(withdrawal: Withdrawal) -> TransferReport:
         address=withdrawal.address,
         txid=withdrawal.txid,
         timestamp_ms=withdrawal.applied_ms,
+        client_id=withdrawal.client_id,
     )
 
 
