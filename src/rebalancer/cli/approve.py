@@ -20,7 +20,12 @@ EXIT_USAGE = 2
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the run and who approves it."""
     parser.add_argument("run_id", metavar="RUN_ID", help="the run waiting for approval")
-    parser.add_argument("--config", type=Path, required=True, help="the daemon's config file")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="the daemon's config (default: $REBALANCER_CONFIG)",
+    )
     parser.add_argument("--by", default=None, help="who approves (default: your login name)")
     parser.add_argument("--reject", action="store_true", help="cancel the run instead")
 

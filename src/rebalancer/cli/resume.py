@@ -19,7 +19,12 @@ EXIT_USAGE = 2
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the config, the reason and who resumes."""
-    parser.add_argument("--config", type=Path, required=True, help="the daemon's config file")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="the daemon's config (default: $REBALANCER_CONFIG)",
+    )
     parser.add_argument("--reason", required=True, help="why trading may go on (audited)")
     parser.add_argument("--by", default=None, help="who resumes (default: your login name)")
 

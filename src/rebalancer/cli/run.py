@@ -19,7 +19,12 @@ EXIT_USAGE = 2
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the daemon's options."""
-    parser.add_argument("--config", type=Path, required=True, help="the config file (TOML)")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="the config file (default: $REBALANCER_CONFIG)",
+    )
     parser.add_argument(
         "--once",
         action="store_true",

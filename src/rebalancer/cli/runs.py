@@ -38,7 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "words", nargs="*", metavar="show RUN_ID", help="show one run's whole history"
     )
-    parser.add_argument("--config", type=Path, required=True, help="the daemon's config file")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="the daemon's config (default: $REBALANCER_CONFIG)",
+    )
     parser.add_argument("--portfolio", default=None, help="only this portfolio's runs")
     parser.add_argument("--limit", type=int, default=20, help="how many runs to list")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")

@@ -18,7 +18,7 @@ from rebalancer.settings import load_config
 
 
 @contextlib.asynccontextmanager
-async def config_store(config_file: Path) -> AsyncIterator[Store]:
+async def config_store(config_file: Path | None) -> AsyncIterator[Store]:
     """The Store named by the config's ``[daemon]`` table, closed on exit."""
     config = load_config(config_file)
     store = await open_store(config.daemon.effective_database_url())
