@@ -4,8 +4,14 @@ For every venue: fetch balances (the venue must answer), every open order carryi
 (one the Store does not know is cancelled and reported), and every non-terminal order the Store
 holds for that venue, looked up by client id. An order the venue definitively does not know is
 marked REJECTED (it never arrived); one still open is cancelled (its run is being settled, the
-next run plans afresh) and its final fills recorded. Pending transfers are checked once.
-A venue where any of this fails is reported unreconciled and is not traded.
+next run plans afresh) and its final fills recorded. A venue where any of this fails is reported
+unreconciled and is not traded.
+
+Then every pending transfer. One whose withdrawal id we never recorded (``PENDING_SUBMIT``: a
+crash or a lost reply between the intent and the venue's answer) is looked up at its source by
+its client id: a withdrawal found is adopted (``SUBMITTED``) and followed from there; the venue
+definitively having none marks it ``FAILED`` as never sent, so the next run plans it afresh. A
+source that cannot answer is reported unreconciled. Every pending transfer is then checked once.
 
 Then every run in flight is settled: a run waiting for approval keeps waiting; any other ends
 ``PARTIALLY_FILLED`` if some of its orders filled, else ``FAILED``, with the reason
@@ -23,7 +29,12 @@ from typing import TypeVar
 from rebalancer.core.client_ids import is_ours
 from rebalancer.domain.errors import VenueError
 from rebalancer.domain.orders import OrderStatus
-from rebalancer.domain.records import OrderIntentState, OrderRecord, TransferState
+from rebalancer.domain.records import (
+    OrderIntentState,
+    OrderRecord,
+    TransferRecord,
+    TransferState,
+)
 from rebalancer.domain.runs import RunStatus
 from rebalancer.ports import Clock, Store, VenueGateway
 from rebalancer.services.breaker_keeper import BreakerKeeper
@@ -44,6 +55,8 @@ class RecoveryReport:
     cancelled_orders: list[str] = field(default_factory=list)
     never_arrived: list[str] = field(default_factory=list)  # intents the venue never saw
     stray_orders: list[str] = field(default_factory=list)  # ours on the venue, unknown to us
+    adopted_transfers: list[str] = field(default_factory=list)  # withdrawal found by client id
+    unsent_transfers: list[str] = field(default_factory=list)  # the venue never received them
     settled_runs: dict[str, RunStatus] = field(default_factory=dict)
     unreconciled: dict[str, str] = field(default_factory=dict)  # venue -> why
 
@@ -156,14 +169,41 @@ class Recovery:
                 or transfer.destination in report.unreconciled
             ):
                 continue
-            if transfer.state is TransferState.PENDING_SUBMIT:
-                # committed but maybe never requested: only a person can tell from the wallet
-                log.error("recovery: transfer %s may or may not have been requested", transfer.id)
-                continue
             try:
-                await runner.check(transfer, source, destination)
+                current = transfer
+                if current.state is TransferState.PENDING_SUBMIT or not current.withdrawal_id:
+                    current = await self._settle_transfer(runner, current, source, report)
+                    if current.state is TransferState.FAILED:
+                        continue
+                await runner.check(current, source, destination)
             except VenueError as error:
                 report.unreconciled[transfer.source] = str(error)
+
+    async def _settle_transfer(
+        self,
+        runner: TransferRunner,
+        transfer: TransferRecord,
+        source: VenueGateway,
+        report: RecoveryReport,
+    ) -> TransferRecord:
+        """Find a transfer's withdrawal by client id: adopt it, or mark the transfer unsent."""
+        settled = await runner.settle(transfer, source)
+        if settled.state is TransferState.FAILED:
+            report.unsent_transfers.append(transfer.id)
+            log.warning(
+                "recovery: transfer %s never reached %s; the next run plans it again",
+                transfer.id,
+                transfer.source,
+            )
+        else:
+            report.adopted_transfers.append(transfer.id)
+            log.warning(
+                "recovery: transfer %s was requested before the interruption; adopted "
+                "withdrawal %s and following it",
+                transfer.id,
+                settled.withdrawal_id,
+            )
+        return settled
 
     async def _settle_runs(self, report: RecoveryReport) -> None:
         for run in await self._store.runs_in_flight():

@@ -1,8 +1,16 @@
 """Moving an asset between venues: address, withdrawal, then following it to its arrival.
 
-The transfer is committed to the Store before the withdrawal is requested. Its id is a client id
-(``rebalancer.core.client_ids``) of (run, node, round), so it is stable and recognisable. The
-withdrawal's status is followed at the source and the deposit's arrival at the destination
+Withdrawals are as crash-safe as orders. The transfer is committed to the Store
+(``PENDING_SUBMIT``) before the withdrawal is requested; its id is a client id
+(``core.client_ids.make_transfer_client_id`` of run, node and round) and the withdrawal carries
+it (Binance ``withdrawOrderId``, OKX ``clientId``). The request is sent once. If its outcome is
+not heard (timeout, dropped reply, 5xx: anything but a definitive refusal), the withdrawal is
+looked up by that id with backoff: found, it is adopted (``SUBMITTED``) and followed; the venue
+definitively listing none marks the transfer ``FAILED`` as never sent, so the next round plans
+it afresh. A lookup that keeps failing leaves it ``PENDING_SUBMIT`` for recovery, which settles
+it the same way: a network error is never read as "not sent".
+
+The withdrawal's status is followed at the source and the deposit's arrival at the destination
 (matched by transaction id, or by amount after the fee). A transfer that has not arrived by its
 deadline is logged at ERROR and trips the breaker (``TRANSFER_OVERDUE``); it stays pending in the
 Store so recovery keeps following it.
@@ -18,7 +26,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from rebalancer.core.breaker import TripReason
-from rebalancer.core.client_ids import make_client_order_id
+from rebalancer.core.client_ids import make_transfer_client_id
 from rebalancer.domain.errors import AuthenticationFailed, OrderRejected, VenueError
 from rebalancer.domain.plan import PlannedTransfer
 from rebalancer.domain.records import TransferRecord, TransferState
@@ -29,6 +37,8 @@ from rebalancer.services.execution_settings import ExecutionSettings
 from rebalancer.services.venue_reads import with_retries
 
 log = logging.getLogger(__name__)
+
+NEVER_SENT = "never sent: the venue has no withdrawal with this client id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,14 +102,17 @@ class TransferRunner:
         record = await self._start(job)
         if record.state is TransferState.FAILED:
             return TransferResult(job.node.id, False, record.reason)
+        if record.state is TransferState.PENDING_SUBMIT:
+            return TransferResult(job.node.id, False, "withdrawal outcome unknown")
         return await self.follow(record, job.source, job.destination)
 
     async def _start(self, job: TransferJob) -> TransferRecord:
+        """Commit the intent, then request the withdrawal once and settle what came of it."""
         node = job.node
         now = self._clock.now()
         record = await self._store.record_transfer(
             TransferRecord(
-                id=make_client_order_id(job.run_id, node.id, job.round),
+                id=make_transfer_client_id(job.run_id, node.id, job.round),
                 run_id=job.run_id,
                 node_id=node.id,
                 asset=node.asset,
@@ -121,25 +134,84 @@ class TransferRunner:
                 attempts=reads.lookup_attempts,
                 max_wait_s=reads.lookup_max_wait_s,
             )
-            report = await job.source.withdraw(
-                WithdrawRequest(
-                    node.asset, node.network, node.amount, address.address, address.tag, record.id
-                )
+        except VenueError as error:  # nothing was requested yet
+            return await self._fail(record, f"no deposit address: {error}")
+        request = WithdrawRequest(
+            node.asset, node.network, node.amount, address.address, address.tag, record.id
+        )
+        try:
+            report = await job.source.withdraw(request)
+        except (OrderRejected, AuthenticationFailed) as error:
+            return await self._fail(record, str(error))
+        except VenueError as error:
+            log.warning(
+                "transfer %s: withdrawal outcome unknown (%s); looking it up by client id",
+                record.id,
+                error,
             )
-        except (OrderRejected, AuthenticationFailed, VenueError) as error:
-            # An unanswered withdrawal is not retried: it fails here and a person looks.
-            await self._breaker.failure(f"transfer {record.id}: {error}")
-            log.error("transfer %s failed to start: %s", record.id, error)
+            return await self._settle_in_run(record, job.source, str(error))
+        return await self._adopt(record, report)
+
+    async def _fail(self, record: TransferRecord, reason: str) -> TransferRecord:
+        """The venue definitively refused: nothing left the account."""
+        await self._breaker.failure(f"transfer {record.id}: {reason}")
+        log.error("transfer %s failed to start: %s", record.id, reason)
+        return await self._store.update_transfer(
+            record.id, at=self._clock.now(), state=TransferState.FAILED, reason=reason
+        )
+
+    async def _settle_in_run(
+        self, record: TransferRecord, source: VenueGateway, why: str
+    ) -> TransferRecord:
+        """Settle an unanswered withdrawal by its client id, after the venue's grace period."""
+        await asyncio.sleep(self._settings.orders.ambiguous_grace_s)
+        try:
+            settled = await self.settle(record, source)
+        except VenueError as error:
+            # Unknown stays unknown (PENDING_SUBMIT): recovery settles it; never "not sent".
+            await self._breaker.failure(f"transfer {record.id}: withdrawal outcome unknown")
+            log.error(
+                "transfer %s: withdrawal outcome still unknown (%s); recovery will settle it",
+                record.id,
+                error,
+            )
             return await self._store.update_transfer(
-                record.id, at=self._clock.now(), state=TransferState.FAILED, reason=str(error)
+                record.id, at=self._clock.now(), reason=f"withdrawal outcome unknown: {why}"
             )
-        fee = report.fee if report.fee is not None else job.fee
+        if settled.state is TransferState.FAILED:
+            await self._breaker.failure(f"transfer {record.id}: {NEVER_SENT}")
+        return settled
+
+    async def settle(self, record: TransferRecord, source: VenueGateway) -> TransferRecord:
+        """Look a transfer's withdrawal up by its client id and store what the venue says.
+
+        Found: adopted (``SUBMITTED`` with the venue's id), to be followed to arrival. None (the
+        venue's definitive answer): ``FAILED`` with reason ``NEVER_SENT``. Lookups retry with
+        backoff; a venue that keeps failing raises ``VenueError`` and nothing is changed.
+        """
+        reads = self._settings.orders
+        found = await with_retries(
+            lambda: source.fetch_withdrawal_by_client_id(record.asset, record.id),
+            attempts=reads.lookup_attempts,
+            max_wait_s=reads.lookup_max_wait_s,
+        )
+        if found is None:
+            log.warning("transfer %s: %s; it will be planned again", record.id, NEVER_SENT)
+            return await self._store.update_transfer(
+                record.id, at=self._clock.now(), state=TransferState.FAILED, reason=NEVER_SENT
+            )
+        log.info("transfer %s: found withdrawal %s by client id", record.id, found.id)
+        return await self._adopt(record, found)
+
+    async def _adopt(self, record: TransferRecord, report: TransferReport) -> TransferRecord:
+        """Record the venue's withdrawal as this transfer's (``SUBMITTED``)."""
         return await self._store.update_transfer(
             record.id,
             at=self._clock.now(),
             state=TransferState.SUBMITTED,
             withdrawal_id=report.id,
-            fee=fee,
+            fee=report.fee if report.fee is not None else record.fee,
+            reason=None,
         )
 
     async def follow(
