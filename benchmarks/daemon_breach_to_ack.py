@@ -11,8 +11,9 @@ the deliberate jumps are not refused as bad data.)
 Reported per sample and as medians:
 
 - breach -> ack: what a user sees (includes waiting for the next scheduled check);
-- check -> ack: from the daemon's "rebalancing" log line (snapshot, triggers) to the ack:
-  fresh REST snapshot, planning, pre-trade checks, intent committed, order sent.
+- decision -> ack: from the daemon's "rebalancing" log line (written once the check's fresh
+  REST snapshot is taken and the triggers fired) to the ack: run created, planning, the
+  round's checks and records, pre-trade gate, intent committed, order sent and answered.
 
 Usage::
 
@@ -61,7 +62,7 @@ def runs_ended(daemon: DaemonProcess) -> int:
 
 
 def sample(daemon: DaemonProcess, control_url: str, price: str) -> tuple[float, float]:
-    """One breach: (breach -> ack, check -> ack) in seconds."""
+    """One breach: (breach -> ack, decision -> ack) in seconds."""
     before_orders = order_count(control_url)
     before_runs = runs_ended(daemon)
     breached_at = time.time()
@@ -102,11 +103,11 @@ def main() -> None:
                 pipelines.append(pipeline)
                 print(
                     f"sample {number + 1}: breach->ack {total * 1000:.0f} ms, "
-                    f"check->ack {pipeline * 1000:.0f} ms"
+                    f"decision->ack {pipeline * 1000:.0f} ms"
                 )
             print(f"check interval {args.check_interval_s} s, loopback, 2 venues (ccxt REST)")
             print(summary("breach -> first order acknowledged", totals))
-            print(summary("check -> first order acknowledged", pipelines))
+            print(summary("trigger decision -> first order acknowledged", pipelines))
         finally:
             daemon.signal(signal.SIGTERM)
             daemon.wait(timeout_s=30)
