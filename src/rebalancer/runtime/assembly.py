@@ -39,7 +39,8 @@ from rebalancer.services.recovery import Recovery
 from rebalancer.settings import AppConfig, PortfolioConfig
 
 HUNDRED = Decimal(100)
-TRANSFER_POLL_S = 1.0
+TRANSFER_POLL_MIN_S = 0.25
+TRANSFER_POLL_MAX_S = 15.0
 IN_FLIGHT = (TransferState.SUBMITTED, TransferState.CONFIRMED)
 
 
@@ -61,7 +62,8 @@ def execution_settings(config: AppConfig, portfolio: PortfolioConfig) -> Executi
             limit_fallback=execution.on_limit_timeout.value,  # type: ignore[arg-type]
         ),
         transfers=TransferSettings(
-            arrival_timeout_s=execution.transfer_timeout_s, poll_interval_s=TRANSFER_POLL_S
+            arrival_timeout_s=execution.transfer_timeout_s,
+            poll_interval_s=transfer_poll_s(config, portfolio),
         ),
         limits=PretradeLimits(
             max_run_notional=risk.max_notional_per_run,
@@ -73,6 +75,23 @@ def execution_settings(config: AppConfig, portfolio: PortfolioConfig) -> Executi
         max_snapshot_age_s=config.market_data.max_age_s,
         approval_above_notional=portfolio.approval.required_above_notional,
     )
+
+
+def transfer_poll_s(config: AppConfig, portfolio: PortfolioConfig) -> float:
+    """How often to look for a transfer's arrival: a quarter of the quickest route's ETA.
+
+    Often enough to notice a fast route soon, rarely enough not to hammer a real exchange's
+    withdrawal history on a slow one (kept within 0.25..15 s).
+    """
+    venues = set(portfolio.venues)
+    etas = [
+        route.eta_s
+        for route in config.routes_for_snapshot()
+        if {route.source, route.destination} <= venues
+    ]
+    if not etas:
+        return TRANSFER_POLL_MAX_S
+    return max(TRANSFER_POLL_MIN_S, min(TRANSFER_POLL_MAX_S, min(etas) / 4))
 
 
 def market_data_settings(config: AppConfig) -> MarketDataSettings:

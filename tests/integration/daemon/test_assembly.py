@@ -13,6 +13,7 @@ from rebalancer.runtime.assembly import (
     breaker_limits,
     execution_settings,
     market_data_settings,
+    transfer_poll_s,
     watched_symbols,
 )
 from rebalancer.runtime.gateways import config_secrets, venue_spec
@@ -107,3 +108,15 @@ def test_systemd_notifier_is_silent_without_a_socket_and_halves_the_watchdog() -
     assert notifier.watchdog_interval_s == 10
     other = {"NOTIFY_SOCKET": "/x", "WATCHDOG_USEC": "20000000", "WATCHDOG_PID": "1"}
     assert SystemdNotifier(other).watchdog_interval_s is None or os.getpid() == 1
+
+
+def test_transfers_are_polled_at_a_quarter_of_the_quickest_route_within_limits(
+    tmp_path: Path,
+) -> None:
+    fast = config_at(tmp_path, transfer_eta_s=1)
+    slow = config_at(tmp_path, transfer_eta_s=600)
+    paper = config_at(tmp_path, transfer_eta_s=8)
+
+    assert transfer_poll_s(fast, fast.portfolio("core")) == 0.25
+    assert transfer_poll_s(slow, slow.portfolio("core")) == 15
+    assert transfer_poll_s(paper, paper.portfolio("core")) == 2
