@@ -70,3 +70,22 @@ def test_credit_deposit_adds_to_the_free_balance_and_is_logged(engine: Engine) -
     assert engine.venue("alpha").accounts["key"].balance("USDT").free == D("100250")
     assert engine.account_deposits("alpha", "key") == [deposit]
     assert engine.account_deposits("beta", "key") == []
+
+
+def test_a_reused_withdrawal_client_id_is_refused_and_nothing_moves(engine: Engine) -> None:
+    _, address = engine.deposit_address("beta", "key", "USDT")
+    first = engine.withdraw("alpha", "key", "USDT", D("100"), address, client_id="rb1a2t11")
+    engine.complete_withdrawal(first.id)  # even once finished, the id stays taken
+    with pytest.raises(Rejected) as refused:
+        engine.withdraw("alpha", "key", "USDT", D("100"), address, client_id="rb1a2t11")
+    assert refused.value.reason is RejectReason.DUPLICATE_WITHDRAWAL_ID
+    assert engine.venue("alpha").accounts["key"].balance("USDT").free == D("99900")
+    assert engine.find_withdrawal("alpha", "key", "rb1a2t11") is first
+    assert engine.find_withdrawal("alpha", "key", "rb1a2t21") is None
+
+
+def test_withdrawals_without_a_client_id_are_never_duplicates(engine: Engine) -> None:
+    _, address = engine.deposit_address("beta", "key", "USDT")
+    engine.withdraw("alpha", "key", "USDT", D("100"), address)
+    engine.withdraw("alpha", "key", "USDT", D("100"), address)
+    assert len(engine.account_withdrawals("alpha", "key")) == 2
