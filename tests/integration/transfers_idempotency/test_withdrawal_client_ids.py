@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from tests.integration.venues.conftest import GatewayFactory
 
-from rebalancer.domain.errors import AmbiguousOrderOutcome
+from rebalancer.domain.errors import AmbiguousOrderOutcome, OrderRejected
 from rebalancer.domain.transfers import TransferStatus, WithdrawRequest
 from rebalancer.exchange_sim.server import SimulatorServer
 from rebalancer.venues.ccxt.gateway import CcxtGateway
@@ -103,3 +103,13 @@ async def test_a_withdrawal_dropped_before_the_venue_saw_it_is_none_by_client_id
         await gateway.withdraw(request)
     assert await gateway.fetch_withdrawal_by_client_id("USDT", "rb2r12t11") is None
     assert withdrawals_on(sim, venue) == []
+
+
+async def test_okx_refuses_a_client_id_that_is_not_1_to_32_letters_and_digits(
+    make_gateway: GatewayFactory, sim: SimulatorServer
+) -> None:
+    okx = await make_gateway("okx")
+    request = await request_to_other_venue(make_gateway, "okx", "100", "rb-not_alnum")
+    with pytest.raises(OrderRejected, match="clientId"):
+        await okx.withdraw(request)
+    assert withdrawals_on(sim, "okx") == []
