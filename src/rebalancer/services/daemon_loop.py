@@ -28,7 +28,8 @@ import logging
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 
-from rebalancer.core.triggers import decide_for_snapshot
+from rebalancer.core.drift import drift_of_snapshot
+from rebalancer.core.triggers import decide
 from rebalancer.domain.breaker import BreakerState
 from rebalancer.domain.errors import VenueError
 from rebalancer.domain.plan import RunType
@@ -37,7 +38,7 @@ from rebalancer.domain.records import RunRecord
 from rebalancer.domain.runs import RunStatus
 from rebalancer.ports import Clock, Store
 from rebalancer.services.breaker_keeper import BreakerKeeper
-from rebalancer.services.narration import describe_order, describe_transfer
+from rebalancer.services.narration import describe_drift, describe_order, describe_transfer
 from rebalancer.services.rebalance_cycle import CycleDeps, RebalanceCycle
 from rebalancer.services.recovery import Recovery, RecoveryReport
 from rebalancer.services.run_history import run_transfers
@@ -185,9 +186,7 @@ class DaemonLoop:
             self._busy.discard(name)
             if task is not None:
                 self._tasks.discard(task)
-        level = logging.DEBUG if result.action is CheckAction.IDLE else logging.INFO
-        if result.attention:
-            level = logging.WARNING
+        level = logging.WARNING if result.attention else logging.INFO
         log.log(level, "%s: %s (%s)", name, result.action.value, result.reason)
         return result
 
@@ -203,15 +202,17 @@ class DaemonLoop:
             snapshot = await work.deps.take_snapshot()
         except VenueError as error:
             return CheckResult(name, CheckAction.SKIPPED, f"no snapshot: {error}", attention=True)
-        decision = decide_for_snapshot(
-            snapshot,
+        drift = drift_of_snapshot(snapshot, work.policy)
+        decision = decide(
+            drift,
             work.policy,
             last_rebalance_at=await self._store.last_completed_run_at(name),
             now=self._clock.now(),
             manual=manual,
         )
         if not decision.should_run or decision.trigger is None:
-            return CheckResult(name, CheckAction.IDLE, decision.reason)
+            why = f"{decision.reason}; {describe_drift(drift)}"
+            return CheckResult(name, CheckAction.IDLE, why)
         if self.stop.is_set():
             return CheckResult(name, CheckAction.SKIPPED, f"shutting down ({decision.reason})")
         log.info("%s: rebalancing (%s): %s", name, decision.trigger.value, decision.reason)

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Sequence
 from decimal import Decimal
 
+from rebalancer.core.drift import DriftReport
 from rebalancer.domain.money import format_decimal as _exact
 from rebalancer.domain.plan import Plan, RunType
 from rebalancer.domain.policy import Policy
@@ -17,11 +18,20 @@ from rebalancer.domain.snapshot import Snapshot
 from rebalancer.services.rebalance_cycle import Planner
 
 log = logging.getLogger(__name__)
+_TENTH = Decimal("0.1")
 
 
 def format_decimal(value: Decimal) -> str:
     """A decimal for people: exact, without trailing zeros ("30000", not "30000.00000000")."""
     return _exact(value.normalize())
+
+
+def describe_drift(drift: DriftReport) -> str:
+    """Each asset's weight against its target, e.g. ``BTC 41.2% (40), USDT 19.9% (20)``."""
+    return ", ".join(
+        f"{item.asset} {item.weight.quantize(_TENTH)}% ({format_decimal(item.target)})"
+        for item in drift.assets
+    )
 
 
 def describe_plan(plan: Plan) -> list[str]:
