@@ -194,7 +194,8 @@ async def _serve(wiring: Wiring, loop: DaemonLoop, signals: StopSignals) -> None
             await asyncio.gather(watchdog, return_exceptions=True)
         if source is not None:
             event_loop.remove_signal_handler(signal.SIGHUP)
-    scheduler.shutdown()
+    scheduler.pause()  # shutting it down now would cancel the running checks
     finished = await loop.drain(reloader.config.daemon.shutdown_grace_s)
+    scheduler.shutdown()
     if not finished:
         log.warning("some work was cancelled at the grace limit; the next start recovers it")

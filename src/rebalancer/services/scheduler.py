@@ -121,8 +121,14 @@ class CheckScheduler:
             **extra,
         )
 
+    def pause(self) -> None:
+        """Start no more jobs; running ones go on (the loop drains them)."""
+        if self._scheduler.running:
+            self._scheduler.pause()
+
     def shutdown(self) -> None:
-        """Start no more jobs (running ones are drained by the loop, not here)."""
+        """Stop the scheduler. Call it after the loop drained: APScheduler's asyncio executor
+        cancels the jobs still running when it shuts down (an order mid-flight included)."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
