@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "snapshot": ("snapshot", "print the live snapshot JSON for a portfolio"),
 }
 
+
 class CommandModule(Protocol):
     """What every command module provides."""
 
