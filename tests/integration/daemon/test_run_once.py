@@ -194,3 +194,44 @@ def test_paper_mode_forgets_transfers_the_restarted_simulator_never_saw(
     assert main(["runs", "show", str(runs[0]["id"]), "--config", str(paper_config), "--json"]) == 0
     reason = json.loads(capsys.readouterr().out)["trigger_reason"]
     assert "USDT at 62" in reason  # valued without the phantom 30,000 USDT in transit
+
+
+def toml_value(value: object) -> str:
+    """A JSON value as an inline TOML value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    assert isinstance(value, dict)
+    return "{ " + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
+
+
+def test_a_venue_given_by_urls_options_and_env_keys_trades_like_one_given_by_connection(
+    external_config: Path,
+    thread_sim: ThreadSim,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    entry = thread_sim.server.connection()["venues"]["binance"]
+    text = external_config.read_text()
+    connection = external_config.parent / "connection.json"
+    by_connection = f'[venues.binance]\nexchange = "binance"\nsim_connection = "{connection}"\n'
+    assert by_connection in text
+    by_urls = (
+        '[venues.binance]\nexchange = "binance"\n'
+        f"urls = {toml_value(entry['urls'])}\noptions = {toml_value(entry['options'])}\n"
+    )
+    external_config.write_text(text.replace(by_connection, by_urls))
+    monkeypatch.setenv("REBALANCER_VENUES__BINANCE__API_KEY", entry["apiKey"])
+    monkeypatch.setenv("REBALANCER_VENUES__BINANCE__SECRET", entry["secret"])
+
+    assert main(["run", "--config", str(external_config), "--once"]) == 0
+
+    (run,) = runs_json(external_config, capsys)
+    assert run["status"] == "FILLED"
+    assert any(order["venue"] == "binance" for order in thread_sim.orders())
+    assert inside_bands(thread_sim.weights())
