@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -67,6 +68,9 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"rebalancer runs: the config is wrong:\n{error}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `rebalancer runs | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 async def _list(config: Path, portfolio: str | None, limit: int, *, as_json: bool) -> int:
