@@ -46,12 +46,17 @@ def sims() -> Iterator[list[SimProcess]]:
         sim.stop()
 
 
-def world(tmp_path: Path, sims: list[SimProcess], extra_toml: str = "") -> tuple[SimProcess, Path]:
+def world(
+    tmp_path: Path, sims: list[SimProcess], extra_toml: str = "", check_interval_s: float = 2.0
+) -> tuple[SimProcess, Path]:
     """The trades-only simulator and a daemon config pointing at it."""
     sim = start_sim(tmp_path, "sim", extra_toml, balances=TRADES_ONLY)
     sims.append(sim)
     config = write_daemon_config(
-        tmp_path / "daemon.toml", state_dir=tmp_path / "state", connection=sim.connection_file
+        tmp_path / "daemon.toml",
+        state_dir=tmp_path / "state",
+        connection=sim.connection_file,
+        check_interval_s=check_interval_s,
     )
     return sim, config
 
@@ -142,7 +147,7 @@ def test_a_market_order_bigger_than_the_book_records_its_partial_fill_and_trades
 def test_a_429_storm_blocks_trading_until_it_passes_then_the_daemon_reconciles_and_rebalances(
     tmp_path: Path, sims: list[SimProcess], daemon_factory: DaemonFactory
 ) -> None:
-    sim, config = world(tmp_path, sims)
+    sim, config = world(tmp_path, sims, check_interval_s=1.0)
     storm = 40
     inject(sim.control, venue="binance", path="/api/v3", status=429, body=TOO_MANY, count=storm)
 
@@ -158,3 +163,37 @@ def test_a_429_storm_blocks_trading_until_it_passes_then_the_daemon_reconciles_a
     assert after.breaker is None or after.breaker.state.value == "ACTIVE"
     assert_each_order_once(sim.control.orders(), after.orders)
     assert inside_bands(sim.control.weights())
+
+
+def test_rejections_in_a_row_trip_the_breaker_and_nothing_more_is_sent(
+    tmp_path: Path, sims: list[SimProcess], daemon_factory: DaemonFactory
+) -> None:
+    sim, config = world(tmp_path, sims)
+    refused = {"code": -2010, "msg": "New order rejected."}
+    inject(
+        sim.control,
+        venue="binance",
+        path=ORDER_PATH,
+        method="POST",
+        status=400,
+        body=refused,
+        count=10,
+    )
+
+    daemon = daemon_factory(config, "--once").start()
+    assert daemon.wait(timeout_s=90) == 1  # the run failed
+    assert "HALTED" in daemon.log()
+
+    after = stored(tmp_path / "state")
+    assert after.breaker is not None
+    assert after.breaker.state.value == "HALTED"
+    assert after.breaker.reasons[0].startswith("repeated_failures")
+    assert after.orders
+    assert all(o.state is OrderIntentState.REJECTED for o in after.orders)
+    assert sim.control.orders() == []  # every attempt refused: the venue holds nothing
+    (run,) = runs(config)
+    assert run["status"] == "FAILED"
+    again = daemon_factory(config, "--once").start()
+    assert again.wait(timeout_s=90) == 0
+    assert "circuit breaker is HALTED" in again.log()  # a HALT survives restarts
+    assert fired(sim.control, ORDER_PATH) == len(after.orders)  # nothing more was tried
