@@ -3,7 +3,8 @@
 - ``TRADES_ONLY``: balances for the two-venue world that the daemon rebalances with orders on
   binance alone (no transfer), so an order fault is the only thing a run waits on.
 - ``start_sim``: the harness simulator with extra TOML appended (a thin book, slow networks).
-- ``inject`` / ``fired``: arm a fault on the control plane and see whether it went off.
+- ``inject`` / ``fired`` / ``disarm``: arm a fault on the control plane, see whether it went
+  off, end it.
 - ``runs`` / ``run_detail`` / ``stored``: what the daemon recorded, through ``rebalancer runs``
   and through ``rebalancer.persistence`` (orders, transfers, the breaker).
 - ``assert_each_order_once``: the simulator's order log holds every client id once, and only
@@ -62,6 +63,13 @@ def post(control: Control, path: str, body: dict[str, Any]) -> Any:
 def inject(control: Control, **fault: Any) -> None:
     """Arm one fault (``venue``, ``path``, ``method``, ``status``, ``body``, ``delay_ms``...)."""
     post(control, "/faults", fault)
+
+
+def disarm(control: Control, venue: str) -> None:
+    """Disarm every fault of ``venue``."""
+    request = urllib.request.Request(f"{control.url}/faults?venue={venue}", method="DELETE")
+    with urllib.request.urlopen(request, timeout=10):
+        pass
 
 
 def fired(control: Control, path: str) -> int:

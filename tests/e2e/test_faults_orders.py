@@ -21,6 +21,7 @@ from .faults_harness import (
     ORDER_PATH,
     TRADES_ONLY,
     assert_each_order_once,
+    disarm,
     ended_run,
     fired,
     inject,
@@ -148,17 +149,16 @@ def test_a_429_storm_blocks_trading_until_it_passes_then_the_daemon_reconciles_a
     tmp_path: Path, sims: list[SimProcess], daemon_factory: DaemonFactory
 ) -> None:
     sim, config = world(tmp_path, sims, check_interval_s=1.0)
-    storm = 40
-    inject(sim.control, venue="binance", path="/api/v3", status=429, body=TOO_MANY, count=storm)
+    inject(sim.control, venue="binance", path="/api/v3", status=429, body=TOO_MANY, count=10_000)
 
     daemon = daemon_factory(config).start()
     daemon.wait_for_log(r"venue binance is not reconciled and will not be traded", timeout_s=60)
     assert sim.control.orders() == []  # nothing traded on an unreconciled venue
+    disarm(sim.control, "binance")  # the storm passes
     wait_for("a FILLED run", lambda: ended_run(config, "FILLED"), timeout_s=90, every_s=0.5)
     daemon.signal(signal.SIGTERM)
     assert daemon.wait(timeout_s=30) == 0
 
-    assert fired(sim.control, "/api/v3") == storm
     after = stored(tmp_path / "state")
     assert after.breaker is None or after.breaker.state.value == "ACTIVE"
     assert_each_order_once(sim.control.orders(), after.orders)
