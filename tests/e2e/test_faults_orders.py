@@ -11,6 +11,7 @@ import signal
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,12 +70,19 @@ def run_once(daemon_factory: DaemonFactory, config: Path) -> str:
     return daemon.log()
 
 
+@pytest.mark.parametrize(
+    "lost",
+    [
+        pytest.param({"drop": True}, id="connection-dropped"),
+        pytest.param({"delay_ms": 12_000}, id="timed-out"),  # ccxt gives up after 10 s
+    ],
+)
 def test_accepted_order_whose_reply_is_lost_is_found_by_client_id_not_sent_again(
-    tmp_path: Path, sims: list[SimProcess], daemon_factory: DaemonFactory
+    tmp_path: Path, sims: list[SimProcess], daemon_factory: DaemonFactory, lost: dict[str, Any]
 ) -> None:
     sim, config = world(tmp_path, sims)
-    # the engine takes the order, then the connection drops before the reply
-    inject(sim.control, venue="binance", path=ORDER_PATH, method="POST", drop=True, execute=True)
+    # the engine takes the order, then the reply is lost
+    inject(sim.control, venue="binance", path=ORDER_PATH, method="POST", execute=True, **lost)
 
     log = run_once(daemon_factory, config)
 
