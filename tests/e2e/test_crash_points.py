@@ -142,9 +142,15 @@ def test_kill_with_a_withdrawal_in_flight_the_restart_picks_up_its_arrival(
         tmp_path / "daemon.toml", state_dir=state, connection=sim.connection_file
     )
 
-    kill_9(daemon_factory, config, lambda: sim.control.transfers()["withdrawals"])
+    def submitted() -> bool:  # on the venue and recorded as sent: in flight
+        if not sim.control.transfers()["withdrawals"]:
+            return False
+        return any(t.state is TransferState.SUBMITTED for t in stored(state).transfers)
+
+    kill_9(daemon_factory, config, submitted)
     (in_flight,) = stored(state).transfers
     assert in_flight.state is TransferState.SUBMITTED
+    assert len(sim.control.transfers()["withdrawals"]) == 1
     assert sim.control.orders() == []  # the buy waits for the transfer
 
     restarted = daemon_factory(config).start()
