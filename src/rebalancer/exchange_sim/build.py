@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from rebalancer.domain.market import Market
-from rebalancer.exchange_sim.config import NetworkConfig, SimulatorConfig, VenueConfig
+from rebalancer.exchange_sim.config import (
+    MarketRulesConfig,
+    NetworkConfig,
+    SimulatorConfig,
+    VenueConfig,
+)
+from rebalancer.exchange_sim.default_rules import BUILT_IN_RULES, DefaultRules
 from rebalancer.exchange_sim.engine import (
     Account,
     BookShape,
@@ -32,11 +38,12 @@ def build_engine(config: SimulatorConfig, clock: Clock) -> Engine:
     """A ready engine: every venue, account and network from ``config``, prices started."""
     engine = Engine(clock)
     info: dict[str, Any] | None = None
+    info_file = config.simulator.exchange_info
     for name, venue in config.venues.items():
         needs_file = [s for s in venue.markets if s not in venue.rules]
-        if needs_file and info is None:
-            info = _exchange_info(config.resolve(config.simulator.exchange_info))
-        markets = _markets(venue, info or {})
+        if needs_file and info is None and info_file is not None:
+            info = _exchange_info(config.resolve(info_file))
+        markets = _markets(venue, info)
         shape = BookShape(
             spread_bps=venue.book.spread_bps,
             levels=venue.book.levels,
@@ -94,20 +101,23 @@ def _exchange_info(path: Path) -> dict[str, Any]:
     return info
 
 
-def _markets(venue: VenueConfig, info: dict[str, Any]) -> list[Market]:
-    from_file = [s for s in venue.markets if s not in venue.rules]
-    loaded = {
-        m.symbol: m
-        for m in markets_from_exchange_info(
-            info, from_file, maker_fee=venue.maker_fee, taker_fee=venue.taker_fee
-        )
-    }
+def _markets(venue: VenueConfig, info: dict[str, Any] | None) -> list[Market]:
+    """Each market's rules: the venue's own ``rules``, else the exchangeInfo file, else built-in."""
+    without_rules = [s for s in venue.markets if s not in venue.rules]
+    loaded: dict[str, Market] = {}
+    if info is not None:
+        loaded = {
+            m.symbol: m
+            for m in markets_from_exchange_info(
+                info, without_rules, maker_fee=venue.maker_fee, taker_fee=venue.taker_fee
+            )
+        }
     markets = []
     for symbol in venue.markets:
-        rules = venue.rules.get(symbol)
-        if rules is None:
+        if symbol in loaded:
             markets.append(loaded[symbol])
             continue
+        rules: MarketRulesConfig | DefaultRules = venue.rules.get(symbol) or BUILT_IN_RULES[symbol]
         base, _, quote = symbol.partition("/")
         markets.append(
             Market(

@@ -16,8 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from rebalancer.domain.money import to_decimal
-
-DEFAULT_EXCHANGE_INFO = "/work/shared/data/exchange-info/binance-spot-2024-09-08.json"
+from rebalancer.exchange_sim.default_rules import BUILT_IN_RULES
 
 Dec = Annotated[Decimal, BeforeValidator(lambda value: to_decimal(value, what="value"))]
 
@@ -124,7 +123,7 @@ class ServerConfig(Strict):
     control_port: int = Field(default=0, ge=0, le=65535)
     price_interval_ms: int = Field(default=250, ge=10)
     stream_interval_ms: int = Field(default=100, ge=10)
-    exchange_info: str = DEFAULT_EXCHANGE_INFO
+    exchange_info: str | None = None  # a Binance exchangeInfo JSON; else built-in rules
 
 
 class SimulatorConfig(Strict):
@@ -134,6 +133,19 @@ class SimulatorConfig(Strict):
     prices: PricesConfig
     venues: dict[str, VenueConfig] = Field(min_length=1)
     base_dir: Path = Path()
+
+    @model_validator(mode="after")
+    def _every_market_has_rules(self) -> SimulatorConfig:
+        if self.simulator.exchange_info is not None:
+            return self
+        for name, venue in self.venues.items():
+            unknown = [s for s in venue.markets if s not in venue.rules and s not in BUILT_IN_RULES]
+            if unknown:
+                raise ValueError(
+                    f"venues.{name}.markets: no built-in rules for {', '.join(unknown)}; "
+                    f"give them in [venues.{name}.rules] or set simulator.exchange_info"
+                )
+        return self
 
     def resolve(self, path: str) -> Path:
         """A path from the config, relative to the config file's directory."""

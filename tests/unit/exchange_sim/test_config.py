@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 from rebalancer.exchange_sim.build import build_engine
 from rebalancer.exchange_sim.config import SimulatorConfigError, parse_config
 from rebalancer.exchange_sim.engine import ManualClock
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def minimal(**venue_extra: Any) -> dict[str, Any]:
@@ -77,10 +80,10 @@ def test_replay_reads_kline_files() -> None:
         "source": "replay",
         "speed": 3600,
         "max_bars": 3,
-        "klines": {"BTC/USDT": "/work/shared/data/binance-spot-klines/BTCUSDT_1h.csv"},
+        "klines": {"BTC/USDT": "klines/BTCUSDT_1h.csv"},
     }
     clock = ManualClock()
-    engine = build_engine(parse_config(raw), clock)
+    engine = build_engine(parse_config(raw, FIXTURES), clock)
     assert engine.venue("main").books["BTC/USDT"].mid == Decimal("46656.13")
     clock.advance(1)
     engine.advance()
@@ -90,3 +93,21 @@ def test_replay_reads_kline_files() -> None:
 def test_a_venue_offset_shifts_the_path_price_on_that_venue() -> None:
     engine = build_engine(parse_config(minimal(price_offset_bps="10")), ManualClock())
     assert engine.venue("main").books["BTC/USDT"].mid == Decimal("60060")
+
+
+def test_common_markets_need_no_exchange_info_file() -> None:
+    raw = minimal()
+    engine = build_engine(parse_config(raw), ManualClock())
+    btc = engine.venue("main").markets["BTC/USDT"]
+    assert (btc.amount_step, btc.min_notional, btc.price_tick) == (
+        Decimal("0.00001"),
+        Decimal("5"),
+        Decimal("0.01"),
+    )
+
+
+def test_a_market_without_built_in_or_given_rules_is_named() -> None:
+    raw = minimal()
+    raw["venues"]["main"]["markets"] = ["BTC/USDT", "ZZZ/USDT"]
+    with pytest.raises(SimulatorConfigError, match=r"venues\.main\.markets.*ZZZ/USDT"):
+        parse_config(raw)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from tests.fixtures.realdata import DATA_DIR
 
 from rebalancer.exchange_sim.engine import (
     RandomWalkPath,
@@ -18,8 +19,12 @@ from rebalancer.exchange_sim.engine import (
 )
 from rebalancer.exchange_sim.engine.prices import parse_kline_csv
 
-EXCHANGE_INFO = Path("/work/shared/data/exchange-info/binance-spot-2024-09-08.json")
+EXCHANGE_INFO = DATA_DIR / "exchange-info" / "binance-spot-2024-09-08.json"
+KLINES = Path(__file__).resolve().parents[2] / "fixtures" / "klines" / "BTCUSDT_1h.csv"
 D = Decimal
+needs_exchange_info = pytest.mark.skipif(
+    not EXCHANGE_INFO.exists(), reason=f"needs the shared market rules at {EXCHANGE_INFO}"
+)
 
 
 def test_random_walk_is_reproducible_from_its_seed_and_moves() -> None:
@@ -53,7 +58,7 @@ def test_scripted_path_changes_in_steps() -> None:
 
 
 def test_replay_interpolates_real_closes_at_an_accelerated_clock() -> None:
-    text = Path("/work/shared/data/binance-spot-klines/BTCUSDT_1h.csv").read_text()
+    text = KLINES.read_text()
     bars = parse_kline_csv(text, limit=3)
     assert bars[0][1] == D("46656.13")
     path = ReplayPath({"BTC/USDT": bars}, speed=3600)
@@ -64,6 +69,7 @@ def test_replay_interpolates_real_closes_at_an_accelerated_clock() -> None:
     assert path.prices_at(100)["BTC/USDT"] == bars[-1][1]
 
 
+@needs_exchange_info
 def test_markets_take_the_real_binance_filters() -> None:
     info = json.loads(EXCHANGE_INFO.read_text())
     [btc, sol] = markets_from_exchange_info(info, ["BTC/USDT", "SOL/USDT"])
@@ -72,6 +78,7 @@ def test_markets_take_the_real_binance_filters() -> None:
     assert sol.amount_step == D("0.001")
 
 
+@needs_exchange_info
 def test_a_symbol_missing_from_the_file_is_named() -> None:
     info = json.loads(EXCHANGE_INFO.read_text())
     with pytest.raises(Exception, match="NOPE/USDT"):
