@@ -1,7 +1,8 @@
 """Helpers for the fault-injection and crash tests, on top of ``harness``.
 
 - ``TRADES_ONLY``: balances for the two-venue world that the daemon rebalances with orders on
-  binance alone (no transfer), so an order fault is the only thing a run waits on.
+  binance alone (no transfer), so an order fault is the only thing a run waits on;
+  ``OKX_SELLS``: the same with a sell on the OKX-protocol venue.
 - ``start_sim``: the harness simulator with extra TOML appended (a thin book, slow networks).
 - ``inject`` / ``fired`` / ``disarm``: arm a fault on the control plane, see whether it went
   off, end it.
@@ -34,6 +35,10 @@ from .harness import Control, SimProcess, cli, write_sim_config
 # zero; selling some BTC and buying ETH on binance brings every weight inside its band.
 TRADES_ONLY = {"binance": {"BTC": "0.3", "USDT": "12000"}, "okx": {"USDT": "6000"}}
 ORDER_PATH = "/api/v3/order"  # binance's order endpoint (POST creates, GET looks up)
+# BTC held on okx (50 %, above its band) and ETH short on binance: a BTC sell on okx (the OKX
+# protocol; ccxt places OKX orders through batch-orders) and an ETH buy on binance.
+OKX_SELLS = {"binance": {"ETH": "4", "USDT": "3000"}, "okx": {"BTC": "0.3", "USDT": "3000"}}
+OKX_ORDER_PATH = "/api/v5/trade/batch-orders"
 # ccxt signs binance requests with recvWindow = 10 s; a request the simulator holds longer is
 # refused with -1021 when it reaches the engine, as Binance refuses a late request.
 LATE_MS = 11_000

@@ -19,6 +19,8 @@ from rebalancer.domain.records import OrderIntentState
 
 from .conftest import DaemonFactory
 from .faults_harness import (
+    OKX_ORDER_PATH,
+    OKX_SELLS,
     ORDER_PATH,
     TRADES_ONLY,
     assert_each_order_once,
@@ -49,10 +51,14 @@ def sims() -> Iterator[list[SimProcess]]:
 
 
 def world(
-    tmp_path: Path, sims: list[SimProcess], extra_toml: str = "", check_interval_s: float = 2.0
+    tmp_path: Path,
+    sims: list[SimProcess],
+    extra_toml: str = "",
+    check_interval_s: float = 2.0,
+    balances: dict[str, dict[str, str]] = TRADES_ONLY,
 ) -> tuple[SimProcess, Path]:
     """The trades-only simulator and a daemon config pointing at it."""
-    sim = start_sim(tmp_path, "sim", extra_toml, balances=TRADES_ONLY)
+    sim = start_sim(tmp_path, "sim", extra_toml, balances=balances)
     sims.append(sim)
     config = write_daemon_config(
         tmp_path / "daemon.toml",
@@ -96,6 +102,27 @@ def test_accepted_order_whose_reply_is_lost_is_found_by_client_id_not_sent_again
     assert first.fee is not None  # Binance's order query has no fee: from its trades
     assert first.fee > 0
     assert after.breaker is None or after.breaker.state.value == "ACTIVE"
+    assert_each_order_once(sim.control.orders(), after.orders)
+    assert inside_bands(sim.control.weights())
+
+
+def test_okx_order_whose_reply_is_lost_is_found_by_its_clordid_not_sent_again(
+    tmp_path: Path, sims: list[SimProcess], daemon_factory: DaemonFactory
+) -> None:
+    sim, config = world(tmp_path, sims, balances=OKX_SELLS)
+    inject(sim.control, venue="okx", path=OKX_ORDER_PATH, method="POST", execute=True, drop=True)
+
+    log = run_once(daemon_factory, config)
+
+    assert fired(sim.control, OKX_ORDER_PATH) == 1
+    assert "found on the venue after an ambiguous create" in log
+    (run,) = runs(config)
+    assert run["status"] == "FILLED"
+    after = stored(tmp_path / "state")
+    (sold,) = [o for o in after.orders if o.venue == "okx"]
+    assert sold.state is OrderIntentState.FILLED
+    assert sold.fee is not None
+    assert sold.fee > 0
     assert_each_order_once(sim.control.orders(), after.orders)
     assert inside_bands(sim.control.weights())
 
