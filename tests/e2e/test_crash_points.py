@@ -9,7 +9,7 @@ database knows each one, and the portfolio ends inside its bands.
     longer than ccxt's recvWindow, so when it finally reaches the engine Binance's timestamp
     check refuses it; recovery must call it "never received" and the next run trade afresh.
 (b) the engine took the order, the reply is held: recovery finds it by client id and records
-    its fill; nothing is sent twice.
+    its fill; nothing is sent twice (on the Binance and on the OKX protocol).
 (c) a withdrawal in flight: the restart follows it until it arrives at the other venue.
 """
 
