@@ -60,6 +60,7 @@ def venue_spec(name: str, venue: VenueConfig, paper: Mapping[str, Any] | None) -
         password=_secret(venue.password) or base.password,
         urls=deep_merge(base.urls, venue.urls),
         options=deep_merge(base.options, venue.options),
+        sandbox=venue.sandbox,
     )
 
 

@@ -20,7 +20,7 @@ from rebalancer.runtime.gateways import config_secrets, venue_spec
 from rebalancer.runtime.reload import restart_needed
 from rebalancer.runtime.systemd import SystemdNotifier
 from rebalancer.services.execution_settings import LimitFallback, OrderStyle
-from rebalancer.settings import AppConfig, load_config
+from rebalancer.settings import AppConfig, VenueConfig, load_config
 
 
 def config_at(tmp_path: Path, **options: object) -> AppConfig:
@@ -120,3 +120,8 @@ def test_transfers_are_polled_at_a_quarter_of_the_quickest_route_within_limits(
     assert transfer_poll_s(fast, fast.portfolio("core")) == 0.25
     assert transfer_poll_s(slow, slow.portfolio("core")) == 15
     assert transfer_poll_s(paper, paper.portfolio("core")) == 2
+
+
+def test_a_venue_marked_sandbox_is_reached_on_its_testnet() -> None:
+    venue = VenueConfig.model_validate({"exchange": "binance", "sandbox": True})
+    assert venue_spec("binance", venue, None).sandbox is True
