@@ -64,6 +64,12 @@ def execution_settings(config: AppConfig, portfolio: PortfolioConfig) -> Executi
         transfers=TransferSettings(
             arrival_timeout_s=execution.transfer_timeout_s,
             poll_interval_s=transfer_poll_s(config, portfolio),
+            deposit_addresses={
+                (venue, asset, network): address
+                for venue in portfolio.venues
+                for asset, networks in config.venues[venue].deposit_addresses.items()
+                for network, address in networks.items()
+            },
         ),
         limits=PretradeLimits(
             max_run_notional=risk.max_notional_per_run,

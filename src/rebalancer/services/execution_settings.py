@@ -7,6 +7,7 @@ into these frozen dataclasses. Times are in seconds (``_s``); notionals in the q
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -63,6 +64,8 @@ class TransferSettings:
 
     arrival_timeout_s: float = 3600.0
     poll_interval_s: float = 5.0
+    # (venue, asset, network) -> address pinned in the config; used instead of asking the venue
+    deposit_addresses: Mapping[tuple[str, str, str], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.arrival_timeout_s <= 0 or self.poll_interval_s <= 0:

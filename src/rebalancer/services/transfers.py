@@ -30,7 +30,12 @@ from rebalancer.core.client_ids import make_transfer_client_id
 from rebalancer.domain.errors import AuthenticationFailed, OrderRejected, VenueError
 from rebalancer.domain.plan import PlannedTransfer
 from rebalancer.domain.records import TransferRecord, TransferState
-from rebalancer.domain.transfers import TransferReport, TransferStatus, WithdrawRequest
+from rebalancer.domain.transfers import (
+    DepositAddress,
+    TransferReport,
+    TransferStatus,
+    WithdrawRequest,
+)
 from rebalancer.ports import Clock, Store, VenueGateway
 from rebalancer.services.breaker_keeper import BreakerKeeper
 from rebalancer.services.execution_settings import ExecutionSettings
@@ -127,13 +132,8 @@ class TransferRunner:
                 deadline=now + timedelta(seconds=self._settings.transfers.arrival_timeout_s),
             )
         )
-        reads = self._settings.orders
         try:
-            address = await with_retries(
-                lambda: job.destination.fetch_deposit_address(node.asset, node.network),
-                attempts=reads.lookup_attempts,
-                max_wait_s=reads.lookup_max_wait_s,
-            )
+            address = await self._deposit_address(job, node)
         except VenueError as error:  # nothing was requested yet
             return await self._fail(record, f"no deposit address: {error}")
         request = WithdrawRequest(
@@ -151,6 +151,20 @@ class TransferRunner:
             )
             return await self._settle_in_run(record, job.source, str(error))
         return await self._adopt(record, report)
+
+    async def _deposit_address(self, job: TransferJob, node: PlannedTransfer) -> DepositAddress:
+        """The config's pinned address for the destination if any, else the venue's own."""
+        pinned = self._settings.transfers.deposit_addresses.get(
+            (node.destination, node.asset, node.network)
+        )
+        if pinned is not None:
+            return DepositAddress(node.asset, node.network, pinned)
+        reads = self._settings.orders
+        return await with_retries(
+            lambda: job.destination.fetch_deposit_address(node.asset, node.network),
+            attempts=reads.lookup_attempts,
+            max_wait_s=reads.lookup_max_wait_s,
+        )
 
     async def _fail(self, record: TransferRecord, reason: str) -> TransferRecord:
         """The venue definitively refused: nothing left the account."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from rebalancer.domain.market import OrderSide
 from rebalancer.domain.records import OrderIntentState, TransferState
 from rebalancer.exchange_sim.engine import BookShape, OrderState
 
-from .harness import World, make_engine, make_world, order, plan_of, transfer
+from .harness import World, fast_settings, make_engine, make_world, order, plan_of, transfer
 
 
 async def test_plan_with_a_transfer_runs_to_completion(world: World) -> None:
@@ -262,5 +263,27 @@ async def test_run_notional_cap_stops_the_order_that_would_exceed_it(tmp_path: P
         assert report.orders["o1"].complete
         assert "max_run_notional" in (report.orders["o2"].reason or "")
         assert len(world.engine.order_log()) == 1
+    finally:
+        await world.store.close()
+
+
+async def test_a_deposit_address_pinned_in_the_config_is_where_the_withdrawal_goes(
+    tmp_path: Path,
+) -> None:
+    pinned = "TPinnedAddressFromTheConfig"
+    settings = fast_settings()
+    settings = replace(
+        settings,
+        transfers=replace(settings.transfers, deposit_addresses={("okx", "USDT", "TRC20"): pinned}),
+    )
+    world = await make_world(tmp_path, make_engine(), settings)
+    try:
+        world.fund("binance", "USDT", "5000")
+
+        await world.execute(plan_of(transfer("t1", "binance", "okx", "1000")))
+
+        [withdrawal] = world.engine.account_withdrawals("binance", "key-binance")
+        assert withdrawal.address == pinned
+        assert world.balance("okx", "USDT") == 0  # an address outside the simulation
     finally:
         await world.store.close()
