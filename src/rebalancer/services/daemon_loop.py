@@ -198,6 +198,9 @@ class DaemonLoop:
                 return await self._in_flight(work, run)
         if held := self._held_back(work):
             return CheckResult(name, CheckAction.SKIPPED, held, attention=True)
+        if self._busy <= {name} and await self._store.pending_transfers():
+            # transfers left by an interrupted run: notice arrivals before valuing them
+            await self._recovery.follow_transfers()
         try:
             snapshot = await work.deps.take_snapshot()
         except VenueError as error:
