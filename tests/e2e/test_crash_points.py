@@ -10,7 +10,9 @@ database knows each one, and the portfolio ends inside its bands.
     check refuses it; recovery must call it "never received" and the next run trade afresh.
 (b) the engine took the order, the reply is held: recovery finds it by client id and records
     its fill; nothing is sent twice (on the Binance and on the OKX protocol).
-(c) a withdrawal in flight: the restart follows it until it arrives at the other venue.
+(c) a withdrawal in flight: the restart follows it until it arrives at the other venue, even
+    when it lands after recovery looked at it (then it must not be counted twice: landed and
+    still in transit).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from .faults_harness import (
     ended_run,
     fired,
     inject,
+    post,
     runs,
     start_sim,
     stored,
@@ -137,7 +140,7 @@ def test_kill_after_the_venue_accepted_before_we_recorded_it_settles_without_res
 def test_kill_with_a_withdrawal_in_flight_the_restart_picks_up_its_arrival(
     tmp_path: Path, sims: list[SimProcess], daemon_factory: DaemonFactory
 ) -> None:
-    sim = start_sim(tmp_path, "sim", transfer_delay_s=4)
+    sim = start_sim(tmp_path, "sim", transfer_delay_s=600)  # lands when the test says so
     sims.append(sim)
     state = tmp_path / "state"
     config = write_daemon_config(
@@ -156,6 +159,10 @@ def test_kill_with_a_withdrawal_in_flight_the_restart_picks_up_its_arrival(
     assert sim.control.orders() == []  # the buy waits for the transfer
 
     restarted = daemon_factory(config).start()
+    restarted.wait_for_log(r"recovery: ", timeout_s=60)
+    # it lands after recovery looked at it: only a later check can notice the arrival
+    (withdrawal,) = sim.control.transfers()["withdrawals"]
+    post(sim.control, f"/withdrawals/{withdrawal['id']}/complete", {})
     wait_for("a FILLED run", lambda: ended_run(config, "FILLED"), timeout_s=90, every_s=0.5)
     restarted.signal(signal.SIGTERM)
     assert restarted.wait(timeout_s=30) == 0
