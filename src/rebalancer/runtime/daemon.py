@@ -94,6 +94,7 @@ async def run_daemon(config: AppConfig, options: RunOptions) -> int:
     """
     with InstanceLock(Path(config.daemon.state_dir)):
         log.info("rebalancer starting (state in %s)", config.daemon.state_dir)
+        _warn_about_unbuilt_features(config)
         stop = asyncio.Event()
         signals = StopSignals(stop)
         signals.install()
@@ -199,3 +200,15 @@ async def _serve(wiring: Wiring, loop: DaemonLoop, signals: StopSignals) -> None
     scheduler.shutdown()
     if not finished:
         log.warning("some work was cancelled at the grace limit; the next start recovers it")
+
+
+def _warn_about_unbuilt_features(config: AppConfig) -> None:
+    """Say plainly that the HTTP API and alert sinks are configured but not served yet."""
+    if config.api.enabled:
+        log.warning("[api] enabled = true: the HTTP API is not part of this version; not served")
+    sinks = [name for name in ("telegram", "slack") if getattr(config.alerts, name) is not None]
+    if sinks:
+        log.warning(
+            "[alerts] %s: alert sinks are not part of this version; alerts go to the log only",
+            ", ".join(sinks),
+        )
