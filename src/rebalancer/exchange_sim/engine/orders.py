@@ -12,20 +12,10 @@ from decimal import Decimal
 
 from rebalancer.domain.market import OrderSide
 from rebalancer.domain.money import ZERO
+from rebalancer.domain.orders import OrderType as OrderKind
+from rebalancer.domain.orders import TimeInForce
 
-
-class OrderKind(enum.StrEnum):
-    """Market or limit."""
-
-    MARKET = "market"
-    LIMIT = "limit"
-
-
-class TimeInForce(enum.StrEnum):
-    """GTC rests what it cannot fill; IOC expires it."""
-
-    GTC = "GTC"
-    IOC = "IOC"
+__all__ = ["Execution", "Order", "OrderKind", "OrderState", "TimeInForce", "Trade"]
 
 
 class OrderState(enum.StrEnum):

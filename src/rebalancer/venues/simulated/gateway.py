@@ -31,7 +31,6 @@ from rebalancer.exchange_sim.engine import (
     BalancesChanged,
     Engine,
     Event,
-    OrderKind,
     OrderUpdated,
     PricesMoved,
     Rejected,
@@ -165,10 +164,10 @@ class SimulatedGateway:
                 self._key,
                 order.symbol,
                 order.side,
-                OrderKind.LIMIT if limit else OrderKind.MARKET,
+                order.type,
                 amount=order.amount,
                 price=order.price if limit else None,
-                time_in_force=TimeInForce(order.time_in_force or TimeInForce.GTC),
+                time_in_force=order.time_in_force or TimeInForce.GTC,
                 client_order_id=order.client_order_id,
             )
         except Rejected as error:

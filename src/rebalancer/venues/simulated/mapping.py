@@ -10,12 +10,11 @@ from decimal import Decimal
 
 from rebalancer.domain.errors import AuthenticationFailed, OrderRejected, VenueError
 from rebalancer.domain.money import ZERO
-from rebalancer.domain.orders import OrderReport, OrderStatus, OrderType
+from rebalancer.domain.orders import OrderReport, OrderStatus
 from rebalancer.domain.transfers import TransferReport, TransferStatus
 from rebalancer.exchange_sim.engine import (
     Deposit,
     Order,
-    OrderKind,
     OrderState,
     Rejected,
     RejectReason,
@@ -52,7 +51,7 @@ def order_report(venue: str, order: Order) -> OrderReport:
         exchange_order_id=str(order.id),
         symbol=order.symbol,
         side=order.side,
-        type=OrderType.LIMIT if order.kind is OrderKind.LIMIT else OrderType.MARKET,
+        type=order.kind,
         status=_ORDER_STATUS[order.state],
         amount=order.amount,
         filled=order.filled,
