@@ -227,6 +227,7 @@ class DaemonLoop:
                 decision.trigger,
                 unreconciled=self._unreconciled,
                 why=decision.reason,
+                snapshot=snapshot,
             ),
         )
         await self._tell(run)

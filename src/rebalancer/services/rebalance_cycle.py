@@ -116,10 +116,13 @@ class RebalanceCycle:
         amount: Decimal | None = None,
         unreconciled: frozenset[str] = frozenset(),
         why: str | None = None,
+        snapshot: Snapshot | None = None,
     ) -> RunRecord:
         """Create a run and carry it out (or park it for approval); return it as it ended.
 
         ``why`` (the trigger's reason in words) is kept as the run's ``triggered`` event.
+        ``snapshot`` is the one the trigger decided on, so the first round plans from exactly
+        what triggered it (and skips a second read of every venue); None takes a fresh one.
         """
         run = await self._store.create_run(
             policy.name, run_type, trigger, amount=amount, at=self._clock.now()
@@ -128,7 +131,8 @@ class RebalanceCycle:
             await self._store.append_event(
                 "triggered", {"trigger": trigger.value, "reason": why}, run_id=run.id
             )
-        snapshot = await self._deps.take_snapshot()
+        if snapshot is None:
+            snapshot = await self._deps.take_snapshot()
         plan = self._deps.planner(snapshot, policy, run_type, amount)
         limit = self._executor.settings.approval_above_notional
         if limit is not None and plan_notional(plan) > limit:

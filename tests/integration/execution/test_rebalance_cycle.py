@@ -250,3 +250,28 @@ async def test_waiting_run_can_be_cancelled_but_not_approved_afterwards(tmp_path
         assert world.engine.order_log() == []
     finally:
         await world.store.close()
+
+
+async def test_the_first_round_plans_from_the_snapshot_the_trigger_decided_on(
+    world: World,
+) -> None:
+    world.fund("binance", "BTC", "0.5")
+    world.fund("binance", "USDT", "10000")
+    deps = deps_for(world)
+    decided_on = await deps.take_snapshot()
+    reads = 0
+
+    async def counting_snapshot() -> Snapshot:
+        nonlocal reads
+        reads += 1
+        return await deps.take_snapshot()
+
+    counted = CycleDeps(counting_snapshot, deps.planner, deps.snapshot_json, deps.plan_json)
+    cycle = RebalanceCycle(world.store, world.clock, world.executor(), world.gateways, counted)
+
+    run = await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT, snapshot=decided_on)
+
+    assert run.status is RunStatus.FILLED
+    [first_round] = await world.store.rounds_for_run(run.id)
+    assert first_round.snapshot_json == dump_snapshot(decided_on)
+    assert reads == 1  # only the check after the round read the venues again
