@@ -39,7 +39,11 @@ from rebalancer.domain.runs import RunStatus
 from rebalancer.ports import Clock, Store
 from rebalancer.services.breaker_keeper import BreakerKeeper
 from rebalancer.services.narration import describe_drift, describe_order, describe_transfer
-from rebalancer.services.rebalance_cycle import CycleDeps, RebalanceCycle
+from rebalancer.services.rebalance_cycle import (
+    CycleDeps,
+    RebalanceCycle,
+    approvals_since_parked,
+)
 from rebalancer.services.recovery import Recovery, RecoveryReport
 from rebalancer.services.run_history import run_transfers
 
@@ -265,7 +269,7 @@ class DaemonLoop:
         if run.status is not RunStatus.AWAITING_APPROVAL:
             why = f"run {run.id} is still {run.status.value}; recovery settles it first"
             return CheckResult(name, CheckAction.SKIPPED, why)
-        approvals = [e for e in await self._store.events(run.id) if e.kind == APPROVED]
+        approvals = await approvals_since_parked(self._store, run.id, APPROVED)
         if not approvals:
             why = f"run {run.id} awaits approval: `rebalancer approve {run.id}`"
             return CheckResult(name, CheckAction.SKIPPED, why)
@@ -280,9 +284,7 @@ class DaemonLoop:
 
     async def _approved(self, work: PortfolioWork, run: RunRecord) -> RunRecord:
         """Plan an approved run again from fresh prices and balances, then execute it."""
-        snapshot = await work.deps.take_snapshot()
-        plan = work.deps.planner(snapshot, work.policy, run.run_type, run.amount)
-        return await work.cycle.carry_out(run, work.policy, snapshot, plan, self._unreconciled)
+        return await work.cycle.carry_out_approved(run, work.policy, self._unreconciled)
 
     async def _guarded(self, name: str, work: Awaitable[RunRecord]) -> RunRecord:
         """Await a run; if it raises, end whatever run it left open as FAILED, then re-raise."""

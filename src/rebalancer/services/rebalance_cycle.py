@@ -20,10 +20,10 @@ from rebalancer.core.drift import drift_of_snapshot
 from rebalancer.core.reconcile import run_status
 from rebalancer.domain.breaker import BreakerState
 from rebalancer.domain.errors import InvalidValue
-from rebalancer.domain.money import ZERO
+from rebalancer.domain.money import ZERO, format_decimal, to_decimal
 from rebalancer.domain.plan import Plan, RunType
 from rebalancer.domain.policy import Policy
-from rebalancer.domain.records import RunRecord
+from rebalancer.domain.records import EventRecord, RunRecord
 from rebalancer.domain.runs import RunStatus, Trigger
 from rebalancer.domain.snapshot import Snapshot
 from rebalancer.ports import Clock, Store, VenueGateway
@@ -54,6 +54,12 @@ def inside_bands(snapshot: Snapshot, policy: Policy, run_type: RunType) -> bool:
     if run_type is not RunType.FULL or policy.drift_band is None:
         return False
     return not drift_of_snapshot(snapshot, policy).any_breached
+
+
+AWAITING_APPROVAL_EVENT = "awaiting_approval"
+# An approved run is planned again from fresh data before it trades; if that plan would trade
+# more than this multiple of what the person approved, it waits for a new approval instead.
+APPROVED_NOTIONAL_TOLERANCE = Decimal("1.10")
 
 
 def plan_notional(plan: Plan) -> Decimal:
@@ -136,12 +142,49 @@ class RebalanceCycle:
         plan = self._deps.planner(snapshot, policy, run_type, amount)
         limit = self._executor.settings.approval_above_notional
         if limit is not None and plan_notional(plan) > limit:
-            await self._store.save_round(
-                run.id, 1, self._deps.snapshot_json(snapshot), self._deps.plan_json(plan)
+            return await self.park_for_approval(
+                run, snapshot, plan, 1, f"plan notional above {limit}"
             )
-            return await self._store.set_run_status(
-                run.id, RunStatus.AWAITING_APPROVAL, f"plan notional above {limit}"
+        return await self.carry_out(run, policy, snapshot, plan, unreconciled)
+
+    async def park_for_approval(
+        self, run: RunRecord, snapshot: Snapshot, plan: Plan, round_: int, reason: str
+    ) -> RunRecord:
+        """Store the plan a person is asked to approve, with its notional, and wait."""
+        await self._store.save_round(
+            run.id, round_, self._deps.snapshot_json(snapshot), self._deps.plan_json(plan)
+        )
+        await self._store.append_event(
+            AWAITING_APPROVAL_EVENT,
+            {"round": round_, "notional": format_decimal(plan_notional(plan))},
+            run_id=run.id,
+            at=self._clock.now(),
+        )
+        return await self._store.set_run_status(run.id, RunStatus.AWAITING_APPROVAL, reason)
+
+    async def carry_out_approved(
+        self,
+        run: RunRecord,
+        policy: Policy,
+        unreconciled: frozenset[str] = frozenset(),
+    ) -> RunRecord:
+        """Plan an approved run afresh and carry it out, unless it grew past what was approved.
+
+        Prices and balances moved while the run waited. A fresh plan trading more than
+        ``APPROVED_NOTIONAL_TOLERANCE`` times the approved notional is stored as a new round
+        and waits for a new approval instead of trading.
+        """
+        snapshot = await self._deps.take_snapshot()
+        plan = self._deps.planner(snapshot, policy, run.run_type, run.amount)
+        approved = await approved_notional(self._store, run.id)
+        fresh = plan_notional(plan)
+        if approved is not None and fresh > approved * APPROVED_NOTIONAL_TOLERANCE:
+            reason = (
+                f"re-planned notional {format_decimal(fresh)} is more than "
+                f"{APPROVED_NOTIONAL_TOLERANCE} x the approved {format_decimal(approved)}: "
+                "approve again"
             )
+            return await self.park_for_approval(run, snapshot, plan, run.rounds + 1, reason)
         return await self.carry_out(run, policy, snapshot, plan, unreconciled)
 
     async def approve(self, run_id: str, policy: Policy, by: str) -> RunRecord:
@@ -153,9 +196,7 @@ class RebalanceCycle:
         if run.status is not RunStatus.AWAITING_APPROVAL:
             raise InvalidValue(f"run {run_id}: is {run.status}, not AWAITING_APPROVAL")
         await self._store.append_event("approved", {"by": by}, run_id=run.id, at=self._clock.now())
-        snapshot = await self._deps.take_snapshot()
-        plan = self._deps.planner(snapshot, policy, run.run_type, run.amount)
-        return await self.carry_out(run, policy, snapshot, plan)
+        return await self.carry_out_approved(run, policy)
 
     async def cancel(self, run_id: str, by: str) -> RunRecord:
         """Cancel a run that has not started trading (new or waiting for approval)."""
@@ -246,3 +287,19 @@ class RebalanceCycle:
             unreconciled=unreconciled,
         )
         return await self._executor.execute(run.id, round_no, plan, venues, budget)
+
+
+async def approved_notional(store: Store, run_id: str) -> Decimal | None:
+    """The notional of the plan the run last waited for approval with (None: never parked)."""
+    parked = [e for e in await store.events(run_id) if e.kind == AWAITING_APPROVAL_EVENT]
+    if not parked or "notional" not in parked[-1].payload:
+        return None
+    return to_decimal(parked[-1].payload["notional"], what="awaiting_approval.notional")
+
+
+async def approvals_since_parked(store: Store, run_id: str, kind: str) -> list[EventRecord]:
+    """Events of ``kind`` (e.g. approvals) recorded after the run last started waiting."""
+    events = list(await store.events(run_id))
+    parked = [i for i, e in enumerate(events) if e.kind == AWAITING_APPROVAL_EVENT]
+    start = parked[-1] + 1 if parked else 0
+    return [e for e in events[start:] if e.kind == kind]

@@ -275,3 +275,32 @@ async def test_the_first_round_plans_from_the_snapshot_the_trigger_decided_on(
     [first_round] = await world.store.rounds_for_run(run.id)
     assert first_round.snapshot_json == dump_snapshot(decided_on)
     assert reads == 1  # only the check after the round read the venues again
+
+
+async def test_approved_run_that_grew_past_what_was_approved_waits_for_a_new_approval(
+    tmp_path: Path,
+) -> None:
+    from dataclasses import replace
+
+    settings = replace(fast_settings(), approval_above_notional=Decimal(1000))
+    world = await make_world(tmp_path, make_engine(), settings)
+    try:
+        world.fund("binance", "BTC", "0.5")
+        world.fund("binance", "USDT", "10000")
+        cycle = RebalanceCycle(
+            world.store, world.clock, world.executor(), world.gateways, deps_for(world)
+        )
+        waiting = await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT)  # sells ~10,000 USDT
+        world.fund("binance", "BTC", "0.5")  # while it waited: now ~25,000 USDT to sell
+
+        again = await cycle.approve(waiting.id, POLICY, by="alice")
+
+        assert again.status is RunStatus.AWAITING_APPROVAL
+        assert "approve again" in (again.reason or "")
+        assert world.engine.order_log() == []
+        done = await cycle.approve(waiting.id, POLICY, by="alice")
+        assert done.status is RunStatus.FILLED
+        assert [r.round for r in await world.store.rounds_for_run(done.id)] == [1, 2, 3]
+        assert {o.round for o in await world.store.orders_for_run(done.id)} == {3}
+    finally:
+        await world.store.close()
