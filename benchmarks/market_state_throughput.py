@@ -10,7 +10,7 @@ evaluates drift for a 20-asset portfolio (``rebalancer.core.drift``).
 Reported: quote updates/s, drift evaluations/s, CPU time per update (this process only), and a
 cProfile split of that CPU by package (ours vs ccxt vs aiohttp vs the rest). Usage::
 
-    .venv/bin/python benchmarks/market_state_throughput.py [--seconds 5] [--json]
+    .venv/bin/python benchmarks/market_state_throughput.py [--seconds 5] [--interval-ms 2] [--json]
 """
 
 from __future__ import annotations
@@ -53,6 +53,21 @@ START_PRICES = {
     "APT": "6.5",
 }
 ASSETS = tuple(START_PRICES)
+# Binance's LOT_SIZE / NOTIONAL / PRICE_FILTER for the markets the simulator has no built-in
+# rules for (exchangeInfo, autumn 2024).
+EXTRA_RULES = {
+    f"{asset}/USDT": {
+        "amount_step": step,
+        "min_amount": step,
+        "min_notional": "5",
+        "price_tick": tick,
+    }
+    for asset, step, tick in (
+        ("FIL", "0.01", "0.001"),
+        ("NEAR", "0.1", "0.001"),
+        ("APT", "0.01", "0.001"),
+    )
+}
 SYMBOLS = [f"{asset}/USDT" for asset in ASSETS]
 
 
@@ -70,6 +85,7 @@ def simulator_config() -> dict[str, Any]:
             "binance": {
                 "protocol": "binance",
                 "markets": SYMBOLS,
+                "rules": EXTRA_RULES,
                 "accounts": [
                     {
                         "api_key": "bench-key",
@@ -83,16 +99,25 @@ def simulator_config() -> dict[str, Any]:
 
 
 async def serve_simulator(interval_ms: int) -> None:
-    """Child process: run the simulator, print its connection, push streams every interval."""
+    """Child process: run the simulator, print its connection, push streams every interval.
+
+    Each line the parent writes to our stdin is a new push interval in ms (0: flood); end of
+    input stops the simulator.
+    """
     from rebalancer.exchange_sim.config import parse_config
     from rebalancer.exchange_sim.server import SimulatorServer
 
     async with SimulatorServer(parse_config(simulator_config())) as sim:
-        for context in sim.contexts.values():
-            context.stream_interval_ms = interval_ms  # 0: as fast as it can (config floor: 10)
+        _set_interval(sim, interval_ms)
         print(json.dumps(sim.connection()), flush=True)
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, sys.stdin.read)  # until the parent closes our stdin
+        while line := await loop.run_in_executor(None, sys.stdin.readline):
+            _set_interval(sim, int(line))
+
+
+def _set_interval(sim: Any, interval_ms: int) -> None:
+    for context in sim.contexts.values():
+        context.stream_interval_ms = interval_ms  # below the config floor of 10 on purpose
 
 
 class WallClock:
@@ -117,17 +142,49 @@ def portfolio_policy() -> Any:
 
 
 class Counter:
-    """Counts websocket frames ccxt handled, and quote updates and drift evaluations we made."""
+    """Frames ccxt handled, quote updates and drift evaluations we made, and where time went.
+
+    The ``*_ns`` fields add up the wall time spent inside ccxt's message handler (its parsing)
+    and inside our code on the quote path (gateway cursor and conversion to ``Quote``, applying
+    to market state, snapshot and drift). Both are synchronous, so on an otherwise idle core
+    their wall time is their CPU time.
+    """
 
     def __init__(self) -> None:
         self.frames = 0
         self.updates = 0
         self.evaluations = 0
         self.breaches = 0
+        self.ccxt_ns = 0
+        self.ours_ns = 0
 
 
-async def measure(connection: dict[str, Any], seconds: float) -> dict[str, Any]:
-    """Run market state against the simulator; measure a plain window and a profiled one."""
+def timed(counter: Counter, field: str, function: Any) -> Any:
+    """``function`` wrapped so that its wall time is added to ``counter.<field>``."""
+    clock = time.perf_counter_ns
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        start = clock()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            setattr(counter, field, getattr(counter, field) + clock() - start)
+
+    return wrapper
+
+
+async def measure(
+    connection: dict[str, Any],
+    seconds: float,
+    set_interval: Any,
+    intervals: tuple[int, int],
+    drift_per_update: bool,
+) -> dict[str, Any]:
+    """Run market state against the simulator; measure a plain window and a profiled one.
+
+    The profiled window runs at ``intervals[1]`` because cProfile slows this process down
+    several times: at the plain window's rate it would fall behind and ccxt would conflate.
+    """
     from rebalancer.core.drift import drift_of_snapshot
     from rebalancer.services.market_state import MarketDataSettings, MarketState
     from rebalancer.venues.ccxt.gateway import CcxtGateway
@@ -143,38 +200,59 @@ async def measure(connection: dict[str, Any], seconds: float) -> dict[str, Any]:
 
     def on_quotes(venue: str, quotes: Any) -> None:
         counter.updates += len(quotes)
-        report = drift_of_snapshot(state.snapshot([venue]), policy)
-        counter.evaluations += 1
-        counter.breaches += len(report.breached)
+        # One evaluation per applied quote: the cost of reacting to every single update.
+        for _ in range(len(quotes) if drift_per_update else 1):
+            report = drift_of_snapshot(state.snapshot([venue]), policy)
+            counter.evaluations += 1
+            counter.breaches += len(report.breached)
 
     state.add_quote_listener(on_quotes)
-    handle_message = gateway.exchange.handle_message
-
-    def counting(client: Any, message: Any) -> Any:  # instrumentation: count frames only
-        counter.frames += 1
-        return handle_message(client, message)
-
-    gateway.exchange.handle_message = counting
+    _instrument(gateway, state, counter)
     try:
         async with state:
             await asyncio.sleep(1.0)  # warm up: subscribed, caches filled
             plain = await _window(counter, seconds)
+            set_interval(intervals[1])
+            await asyncio.sleep(0.5)
             profiler = cProfile.Profile(time.process_time)  # CPU, not wall: idle excluded
             profiler.enable()
             profiled = await _window(counter, seconds)
             profiler.disable()
     finally:
         await gateway.close()
-    return {"plain": plain, "profiled": profiled, "shares": cpu_shares(profiler)}
+    return {
+        "intervals_ms": {"plain": intervals[0], "profiled": intervals[1]},
+        "drift_per": "update" if drift_per_update else "batch",
+        "plain": plain,
+        "profiled": profiled,
+        "shares": cpu_shares(profiler),
+        "top": top_functions(profiler, 25),
+    }
+
+
+def _instrument(gateway: Any, state: Any, counter: Counter) -> None:
+    """Count frames and time ccxt's message handler and our quote path (instance attributes)."""
+    exchange = gateway.exchange
+    handle_message = timed(counter, "ccxt_ns", exchange.handle_message)
+
+    def counting(client: Any, message: Any) -> Any:
+        counter.frames += 1
+        return handle_message(client, message)
+
+    exchange.handle_message = counting
+    cursor = gateway._quote_cursor
+    cursor.changed = timed(counter, "ours_ns", cursor.changed)
+    gateway._quotes = timed(counter, "ours_ns", gateway._quotes)
+    state._apply_quotes = timed(counter, "ours_ns", state._apply_quotes)
 
 
 async def _window(counter: Counter, seconds: float) -> dict[str, float]:
-    frames, updates, evaluations = counter.frames, counter.updates, counter.evaluations
+    before = dict(vars(counter))
     cpu, wall = time.process_time(), time.perf_counter()
     await asyncio.sleep(seconds)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    frames = counter.frames - frames
-    updates, evaluations = counter.updates - updates, counter.evaluations - evaluations
+    delta = {name: value - before[name] for name, value in vars(counter).items()}
+    frames, updates = delta["frames"], delta["updates"]
     return {
         "seconds": wall,
         "frames": frames,
@@ -182,10 +260,14 @@ async def _window(counter: Counter, seconds: float) -> dict[str, float]:
         "cpu_us_per_frame": cpu / frames * 1e6 if frames else float("nan"),
         "updates": updates,
         "updates_per_s": updates / wall,
-        "drift_evaluations_per_s": evaluations / wall,
+        "drift_evaluations_per_s": delta["evaluations"] / wall,
         "cpu_s": cpu,
         "cpu_share_of_one_core": cpu / wall,
         "cpu_us_per_update": cpu / updates * 1e6 if updates else float("nan"),
+        "ccxt_parse_us_per_update": delta["ccxt_ns"] / 1e3 / updates if updates else float("nan"),
+        "ours_us_per_update": delta["ours_ns"] / 1e3 / updates if updates else float("nan"),
+        "ccxt_parse_share": delta["ccxt_ns"] / 1e9 / cpu if cpu else float("nan"),
+        "ours_share": delta["ours_ns"] / 1e9 / cpu if cpu else float("nan"),
     }
 
 
@@ -221,6 +303,16 @@ def cpu_shares(profiler: cProfile.Profile) -> dict[str, float]:
     return {name: round(100 * value / everything, 1) for name, value in sorted(totals.items())}
 
 
+def top_functions(profiler: cProfile.Profile, count: int) -> list[str]:
+    """The ``count`` functions with the most own CPU time, as ``package: file:line(name) ms``."""
+    raw: dict[Any, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    ranked = sorted(raw.items(), key=lambda item: -item[1][2])[:count]
+    return [
+        f"{_package(file)}: {file.rsplit('/', 1)[-1]}:{line}({name}) {own * 1e3:.0f} ms"
+        for (file, line, name), (_, _, own, _, _) in ranked
+    ]
+
+
 def _package(filename: str) -> str:
     if filename == "~":
         return "builtins (C)"
@@ -236,27 +328,56 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
-        "--interval-ms", type=int, default=0, help="simulator push interval (0: flood)"
+        "--interval-ms", type=int, default=2, help="simulator push interval (0: flood)"
+    )
+    parser.add_argument(
+        "--profile-interval-ms",
+        type=int,
+        default=None,
+        help="push interval of the profiled window (default: 4 x --interval-ms, at least 8)",
+    )
+    parser.add_argument(
+        "--drift-per",
+        choices=("update", "batch"),
+        default="update",
+        help="evaluate drift once per applied quote (default) or once per applied batch",
     )
     parser.add_argument("--child-sim", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_sim:
         asyncio.run(serve_simulator(args.interval_ms))
         return 0
+    profile_interval = args.profile_interval_ms
+    if profile_interval is None:
+        profile_interval = max(8, 4 * args.interval_ms)
     child = subprocess.Popen(
         [sys.executable, __file__, "--child-sim", "--interval-ms", str(args.interval_ms)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert child.stdin is not None
+    assert child.stdout is not None
+    stdin = child.stdin
+
+    def set_interval(interval_ms: int) -> None:
+        stdin.write(f"{interval_ms}\n")
+        stdin.flush()
+
     try:
-        assert child.stdout is not None
         connection = json.loads(child.stdout.readline())
-        result = asyncio.run(measure(connection, args.seconds))
+        result = asyncio.run(
+            measure(
+                connection,
+                args.seconds,
+                set_interval,
+                (args.interval_ms, profile_interval),
+                args.drift_per == "update",
+            )
+        )
     finally:
         with contextlib.suppress(BrokenPipeError):
-            assert child.stdin is not None
-            child.stdin.close()
+            stdin.close()
         child.wait(timeout=10)
     if args.json:
         print(json.dumps(result, indent=2))
@@ -266,19 +387,38 @@ def main() -> int:
 
 
 def _print(result: dict[str, Any]) -> None:
-    plain = result["plain"]
+    plain, profiled = result["plain"], result["profiled"]
+    intervals = result["intervals_ms"]
     print(
-        f"bookTicker frames absorbed end to end: {plain['frames_per_s']:,.0f}/s "
-        f"({plain['frames']} in {plain['seconds']:.1f} s), "
-        f"{plain['cpu_us_per_frame']:.0f} us CPU per frame"
+        f"simulator push interval {intervals['plain']} ms per stream; "
+        f"drift evaluated once per applied {result['drift_per']}"
     )
     print(
-        f"quote updates applied (latest per symbol at each wake-up): "
-        f"{plain['updates_per_s']:,.0f}/s"
+        f"bookTicker frames handled by ccxt: {plain['frames_per_s']:,.0f}/s "
+        f"({plain['frames']} in {plain['seconds']:.1f} s)"
+    )
+    print(
+        f"quote updates applied:  {plain['updates_per_s']:,.0f}/s "
+        f"({plain['updates'] / max(plain['frames'], 1):.1%} of frames)"
     )
     print(f"drift evaluations:      {plain['drift_evaluations_per_s']:,.0f}/s")
-    print(f"CPU of this process:    {plain['cpu_share_of_one_core']:.0%} of one core")
-    print("CPU by package (cProfile, own time):")
+    print(
+        f"CPU of this process:    {plain['cpu_share_of_one_core']:.0%} of one core, "
+        f"{plain['cpu_us_per_update']:.0f} us per update "
+        f"(one core: ~{1e6 / plain['cpu_us_per_update']:,.0f} updates/s)"
+    )
+    print(
+        f"  in ccxt's message handler: {plain['ccxt_parse_us_per_update']:.0f} us/update "
+        f"({plain['ccxt_parse_share']:.0%}); in our quote path incl. drift: "
+        f"{plain['ours_us_per_update']:.0f} us/update ({plain['ours_share']:.0%}); "
+        f"rest (aiohttp, event loop, ccxt's receive loop): "
+        f"{1 - plain['ccxt_parse_share'] - plain['ours_share']:.0%}"
+    )
+    print(
+        f"CPU by package (cProfile at {intervals['profiled']} ms, own time; "
+        f"{profiled['updates_per_s']:,.0f} updates/s, "
+        f"{profiled['updates'] / max(profiled['frames'], 1):.1%} of frames applied):"
+    )
     for name, share in sorted(result["shares"].items(), key=lambda kv: -kv[1]):
         print(f"  {name:<20} {share:5.1f} %")
 
