@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from rebalancer.core.valuation import Valuation, value_portfolio
 from rebalancer.domain.money import HUNDRED, ZERO
-from rebalancer.domain.policy import BandType, Policy
+from rebalancer.domain.policy import BandType, DriftBand, Policy
 from rebalancer.domain.snapshot import Snapshot
 
 
@@ -78,13 +78,16 @@ def band_edges(policy: Policy, asset: str) -> tuple[Decimal, Decimal]:
     The planner moves a breached asset to the nearer edge (``rebalance_to = band_edge``) or to
     the target. Without a drift band both edges are the target.
     """
-    target = policy.weights.get(asset, ZERO)
-    band = policy.drift_band
+    return _edges(policy.drift_band, asset, policy.weights.get(asset, ZERO))
+
+
+def _edges(band: DriftBand | None, asset: str, target: Decimal) -> tuple[Decimal, Decimal]:
     if band is None:
         return target, target
     percent = band.percent_for(asset)
     width = percent if band.type is BandType.ABSOLUTE else target * percent / HUNDRED
-    return max(ZERO, target - width), min(HUNDRED, target + width)
+    lower, upper = target - width, target + width
+    return (lower if lower > ZERO else ZERO), (upper if upper < HUNDRED else HUNDRED)
 
 
 def is_outside(weight: Decimal, edges: tuple[Decimal, Decimal]) -> bool:
@@ -95,14 +98,19 @@ def is_outside(weight: Decimal, edges: tuple[Decimal, Decimal]) -> bool:
 
 def measure_drift(valuation: Valuation, policy: Policy) -> DriftReport:
     """Compare each targeted asset's weight in ``valuation`` with its band under ``policy``."""
-    can_breach = policy.drift_band is not None and valuation.total > 0
+    # Runs on every quote update, so the per-asset steps are inlined: the same arithmetic as
+    # ``Valuation.weight_percent``, ``band_edges`` and ``is_outside``.
+    band, weights = policy.drift_band, policy.weights
+    values, total = valuation.values, valuation.total
+    can_breach = band is not None and total > 0
     items: list[AssetDrift] = []
     for asset in policy.assets:
-        weight = valuation.weight_percent(asset)
-        lower, upper = band_edges(policy, asset)
-        breached = can_breach and is_outside(weight, (lower, upper))
-        items.append(AssetDrift(asset, weight, policy.weights[asset], lower, upper, breached))
-    return DriftReport(policy.name, valuation.total, tuple(items))
+        weight = values.get(asset, ZERO) * HUNDRED / total if total != 0 else ZERO
+        target = weights[asset]
+        lower, upper = _edges(band, asset, target)
+        breached = can_breach and (weight < lower or weight > upper)
+        items.append(AssetDrift(asset, weight, target, lower, upper, breached))
+    return DriftReport(policy.name, total, tuple(items))
 
 
 def drift_of_snapshot(snapshot: Snapshot, policy: Policy) -> DriftReport:

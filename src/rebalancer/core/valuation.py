@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from rebalancer.domain.money import HUNDRED, ZERO
+from rebalancer.domain.quotes import Quote
 from rebalancer.domain.snapshot import Snapshot
 
 
@@ -40,19 +41,21 @@ class Valuation:
 
 def mid_prices(snapshot: Snapshot, quote: str, venues: Iterable[str]) -> dict[str, Decimal]:
     """The reference mid of every asset quoted against ``quote`` on any of ``venues``."""
-    best: dict[str, tuple[Decimal, str, Decimal]] = {}
+    # Runs on every quote update: spreads are compared only where two venues list an asset.
+    best: dict[str, Quote] = {}
     for venue in sorted(venues):
         state = snapshot.venues.get(venue)
         if state is None:
             continue
         for listed in state.markets.values():
-            if listed.rules.quote != quote:
+            rules = listed.rules
+            if rules.quote != quote:
                 continue
-            candidate = (listed.quote.half_spread, venue, listed.quote.mid)
-            current = best.get(listed.rules.base)
-            if current is None or candidate[:2] < current[:2]:
-                best[listed.rules.base] = candidate
-    prices = {asset: entry[2] for asset, entry in best.items()}
+            current = best.get(rules.base)
+            # Venues come in name order, so on a tie the first venue's quote stays.
+            if current is None or listed.quote.half_spread < current.half_spread:
+                best[rules.base] = listed.quote
+    prices = {asset: top.mid for asset, top in best.items()}
     for asset, price in snapshot.reference_prices.items():
         prices.setdefault(asset, price)
     prices[quote] = Decimal(1)

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from rebalancer.domain.market import Market
+from rebalancer.domain.money import ZERO
 from rebalancer.domain.quotes import Quote
 
 SNAPSHOT_VERSION = 1
@@ -34,7 +35,7 @@ class VenueSnapshot:
 
     def balance(self, asset: str) -> Decimal:
         """The free balance of ``asset`` (zero when absent)."""
-        return self.balances.get(asset, Decimal(0))
+        return self.balances.get(asset, ZERO)
 
     def market_for(self, base: str, quote: str) -> ListedMarket | None:
         """The listed BASE/QUOTE market, if the venue has it."""
