@@ -81,9 +81,10 @@ class VenueState:
     @property
     def symbols(self) -> tuple[str, ...]:
         """The wanted symbols this venue actually lists (all of them before markets load)."""
-        if not self.markets:
+        markets = self.markets
+        if not markets:
             return self.wanted_symbols
-        return tuple(s for s in self.wanted_symbols if s in self.markets)
+        return tuple([s for s in self.wanted_symbols if s in markets])  # read on every snapshot
 
 
 class MarketState:
