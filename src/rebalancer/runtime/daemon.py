@@ -37,6 +37,7 @@ from rebalancer.runtime.paper import (
 )
 from rebalancer.runtime.reload import Reloader
 from rebalancer.runtime.systemd import SystemdNotifier
+from rebalancer.services.breach_watch import BreachWatch
 from rebalancer.services.daemon_loop import CheckAction, CheckResult, DaemonLoop
 from rebalancer.services.market_state import MarketState
 from rebalancer.services.scheduler import CheckScheduler
@@ -174,6 +175,7 @@ async def _serve(wiring: Wiring, loop: DaemonLoop, signals: StopSignals) -> None
         check_interval_s=config.daemon.check_interval_s,
         misfire_grace_s=config.daemon.misfire_grace_s,
     )
+    watch_breaches(wiring, loop)
     reloader = Reloader(wiring, loop, scheduler, loop.stop, SystemdNotifier())
     source = config.source_file
     event_loop = asyncio.get_running_loop()
@@ -200,6 +202,18 @@ async def _serve(wiring: Wiring, loop: DaemonLoop, signals: StopSignals) -> None
     scheduler.shutdown()
     if not finished:
         log.warning("some work was cancelled at the grace limit; the next start recovers it")
+
+
+def watch_breaches(wiring: Wiring, loop: DaemonLoop) -> BreachWatch:
+    """Check a portfolio early when a streamed quote breaches its band (``breach_watch``).
+
+    Early checks of one portfolio are at least a quarter of ``check_interval_s`` apart (the
+    interval at start-up; a reload keeps it).
+    """
+    watch = BreachWatch(loop, min_gap_s=wiring.config.daemon.check_interval_s / 4)
+    loop.add_snapshot_observer(watch.reset)
+    wiring.market_state.add_quote_listener(watch.on_quotes)
+    return watch
 
 
 def _warn_about_unbuilt_features(config: AppConfig) -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from rebalancer.core.drift import drift_of_snapshot
@@ -36,6 +36,7 @@ from rebalancer.domain.plan import RunType
 from rebalancer.domain.policy import Policy
 from rebalancer.domain.records import RunRecord
 from rebalancer.domain.runs import RunStatus
+from rebalancer.domain.snapshot import Snapshot
 from rebalancer.ports import Clock, Store
 from rebalancer.services.breaker_keeper import BreakerKeeper
 from rebalancer.services.narration import describe_drift, describe_order, describe_transfer
@@ -104,6 +105,18 @@ class DaemonLoop:
         self._recovering = False
         self._unreconciled: frozenset[str] = frozenset()
         self._tasks: set[asyncio.Task[object]] = set()
+        self._snapshot_observers: list[Callable[[Policy, Snapshot], None]] = []
+
+    def add_snapshot_observer(self, observer: Callable[[Policy, Snapshot], None]) -> None:
+        """Call ``observer(policy, snapshot)`` with the snapshot of every check that takes one.
+
+        The breach watch re-initialises its drift monitor from it (see ``breach_watch``).
+        """
+        self._snapshot_observers.append(observer)
+
+    def is_busy(self, name: str) -> bool:
+        """True while a check or run of portfolio ``name`` is going."""
+        return name in self._busy
 
     def replace(self, assembly: Assembly) -> None:
         """Use ``assembly`` from the next check on (running checks finish with the old one)."""
@@ -209,6 +222,8 @@ class DaemonLoop:
             snapshot = await work.deps.take_snapshot()
         except VenueError as error:
             return CheckResult(name, CheckAction.SKIPPED, f"no snapshot: {error}", attention=True)
+        for observer in self._snapshot_observers:
+            observer(work.policy, snapshot)
         drift = drift_of_snapshot(snapshot, work.policy)
         decision = decide(
             drift,
