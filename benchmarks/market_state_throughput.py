@@ -4,13 +4,20 @@ The exchange simulator runs in a child process (one Binance-protocol venue, 20 U
 random-walk prices) with its websocket pump at full speed: every bookTicker stream is pushed
 again as soon as the previous round was written. This process runs the real thing: ccxt.pro
 receiving and parsing the frames, our ``CcxtGateway`` turning them into ``Quote``s, and
-``MarketState`` applying them; on every applied batch a listener freezes a snapshot and
-evaluates drift for a 20-asset portfolio (``rebalancer.core.drift``).
+``MarketState`` applying them; a quote listener then checks the drift of a 20-asset portfolio,
+in one of three ways (``--drift-per``):
+
+* ``update`` (default; what the daemon does): every applied quote goes to an incremental
+  ``DriftMonitor`` (``rebalancer.core.drift_monitor``), initialised once from a snapshot;
+* ``report``: every applied quote freezes a snapshot and builds the full ``DriftReport``
+  (``rebalancer.core.drift``), the daemon's per-update cost before the monitor;
+* ``batch``: one snapshot and full report per applied batch.
 
 Reported: quote updates/s, drift evaluations/s, CPU time per update (this process only), and a
 cProfile split of that CPU by package (ours vs ccxt vs aiohttp vs the rest). Usage::
 
-    .venv/bin/python benchmarks/market_state_throughput.py [--seconds 5] [--interval-ms 2] [--json]
+    .venv/bin/python benchmarks/market_state_throughput.py [--seconds 5] [--interval-ms 2]
+        [--drift-per update|report|batch] [--json]
 """
 
 from __future__ import annotations
@@ -178,7 +185,7 @@ async def measure(
     seconds: float,
     set_interval: Any,
     intervals: tuple[int, int],
-    drift_per_update: bool,
+    drift_per: str,
 ) -> dict[str, Any]:
     """Run market state against the simulator; measure a plain window and a profiled one.
 
@@ -186,6 +193,7 @@ async def measure(
     several times: at the plain window's rate it would fall behind and ccxt would conflate.
     """
     from rebalancer.core.drift import drift_of_snapshot
+    from rebalancer.core.drift_monitor import DriftMonitor
     from rebalancer.services.market_state import MarketDataSettings, MarketState
     from rebalancer.venues.ccxt.gateway import CcxtGateway
     from rebalancer.venues.ccxt.instance import spec_from_connection
@@ -197,11 +205,20 @@ async def measure(
     )
     policy = portfolio_policy()
     counter = Counter()
+    monitors: list[DriftMonitor] = []  # set once market state is ready
 
     def on_quotes(venue: str, quotes: Any) -> None:
         counter.updates += len(quotes)
-        # One evaluation per applied quote: the cost of reacting to every single update.
-        for _ in range(len(quotes) if drift_per_update else 1):
+        if drift_per == "update":
+            # As the daemon's BreachWatch does: each applied quote updates the monitor.
+            for monitor in monitors:
+                for symbol, quote in quotes.items():
+                    if monitor.watches(venue, symbol):
+                        counter.breaches += monitor.update_quote(venue, symbol, quote)
+                        counter.evaluations += 1
+            return
+        # "report": one full evaluation per applied quote; "batch": one per applied batch.
+        for _ in range(len(quotes) if drift_per == "report" else 1):
             report = drift_of_snapshot(state.snapshot([venue]), policy)
             counter.evaluations += 1
             counter.breaches += len(report.breached)
@@ -211,6 +228,7 @@ async def measure(
     try:
         async with state:
             await asyncio.sleep(1.0)  # warm up: subscribed, caches filled
+            monitors.append(DriftMonitor(state.snapshot(["binance"]), policy))
             plain = await _window(counter, seconds)
             set_interval(intervals[1])
             await asyncio.sleep(0.5)
@@ -222,7 +240,7 @@ async def measure(
         await gateway.close()
     return {
         "intervals_ms": {"plain": intervals[0], "profiled": intervals[1]},
-        "drift_per": "update" if drift_per_update else "batch",
+        "drift_per": drift_per,
         "plain": plain,
         "profiled": profiled,
         "shares": cpu_shares(profiler),
@@ -338,9 +356,10 @@ def main() -> int:
     )
     parser.add_argument(
         "--drift-per",
-        choices=("update", "batch"),
+        choices=("update", "report", "batch"),
         default="update",
-        help="evaluate drift once per applied quote (default) or once per applied batch",
+        help="per applied quote with the incremental monitor (default, as the daemon does), "
+        "per applied quote with the full report, or a full report per applied batch",
     )
     parser.add_argument("--child-sim", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -372,7 +391,7 @@ def main() -> int:
                 args.seconds,
                 set_interval,
                 (args.interval_ms, profile_interval),
-                args.drift_per == "update",
+                args.drift_per,
             )
         )
     finally:
@@ -386,12 +405,19 @@ def main() -> int:
     return 0
 
 
+DRIFT_MODES = {
+    "update": "incremental monitor on every applied quote",
+    "report": "full report (snapshot + DriftReport) on every applied quote",
+    "batch": "full report once per applied batch",
+}
+
+
 def _print(result: dict[str, Any]) -> None:
     plain, profiled = result["plain"], result["profiled"]
     intervals = result["intervals_ms"]
     print(
         f"simulator push interval {intervals['plain']} ms per stream; "
-        f"drift evaluated once per applied {result['drift_per']}"
+        f"drift: {DRIFT_MODES[result['drift_per']]}"
     )
     print(
         f"bookTicker frames handled by ccxt: {plain['frames_per_s']:,.0f}/s "
