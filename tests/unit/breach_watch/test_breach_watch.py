@@ -100,3 +100,17 @@ async def test_nothing_starts_once_the_daemon_is_stopping() -> None:
     loop.stop.set()
     watch.on_quotes("alpha", {"BTC/USDT": OUTSIDE})
     assert watch.early_checks == 0
+
+
+async def test_an_early_check_that_fails_is_logged_not_lost(caplog) -> None:  # type: ignore[no-untyped-def]
+    watch, loop, _ = watch_on_empty_loop()
+
+    async def failing_check(name: str, *, manual: bool = False) -> object:
+        raise RuntimeError(f"venue unreachable while checking {name}")
+
+    loop.check = failing_check  # type: ignore[method-assign,assignment]
+    watch.on_quotes("alpha", {"BTC/USDT": OUTSIDE})
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+    assert "early-check:core failed: venue unreachable while checking core" in caplog.text
