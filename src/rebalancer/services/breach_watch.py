@@ -13,10 +13,9 @@ starts ``DaemonLoop.check`` of that portfolio: the very check the scheduler runs
 * Debounced: at most one early check per portfolio per ``min_gap_s`` (the daemon uses a quarter
   of ``check_interval_s``); a breach seen inside that gap fires on the first update after it.
 * Never while a check or run of the portfolio is going (the loop would skip it anyway).
-* Every check that takes a snapshot re-initialises the monitor from it (``reset``), so balances
-  are those of the latest check. A run changes balances after that snapshot; the monitor then
-  still reads "breached" on pre-run balances, which by the edge rule starts nothing, and the next
-  scheduled check resets it.
+* Every check that takes a snapshot re-initialises the monitor from it (``reset``), and so does
+  the snapshot the loop takes after a run ends, so the monitor always watches the balances the
+  latest check or run left.
 """
 
 from __future__ import annotations

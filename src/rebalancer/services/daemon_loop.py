@@ -250,7 +250,20 @@ class DaemonLoop:
             ),
         )
         await self._tell(run)
+        await self._observe_after_run(work)
         return CheckResult(name, CheckAction.RAN, _ended(run), run)
+
+    async def _observe_after_run(self, work: PortfolioWork) -> None:
+        """Show the observers the balances a run left (else they would watch pre-run ones)."""
+        if not self._snapshot_observers:
+            return
+        try:
+            snapshot = await work.deps.take_snapshot()
+        except VenueError as error:
+            log.warning("%s: no snapshot after the run (%s)", work.policy.name, error)
+            return
+        for observer in self._snapshot_observers:
+            observer(work.policy, snapshot)
 
     def _held_back(self, work: PortfolioWork) -> str | None:
         """Why no new run may start on this portfolio now (None: it may)."""
