@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -11,8 +13,10 @@ import pytest
 from rebalancer.codecs.plan_json import dump_plan
 from rebalancer.codecs.snapshot_json import dump_snapshot
 from rebalancer.core.planner import plan_rebalance
+from rebalancer.domain.errors import InvalidValue
 from rebalancer.domain.plan import Plan, RunType
 from rebalancer.domain.policy import BandType, DriftBand, Policy, RebalanceTo
+from rebalancer.domain.records import RunRecord
 from rebalancer.domain.runs import RunStatus, Trigger
 from rebalancer.domain.snapshot import ListedMarket, Snapshot, VenueSnapshot
 from rebalancer.services.rebalance_cycle import CycleDeps, RebalanceCycle
@@ -88,28 +92,7 @@ async def test_portfolio_inside_its_bands_ends_at_once_with_nothing_sent(world: 
     assert world.engine.order_log() == []
 
 
-async def test_plan_above_the_approval_notional_waits_for_a_person(tmp_path: Path) -> None:
-    from dataclasses import replace
-
-    settings = replace(fast_settings(), approval_above_notional=Decimal(1000))
-    world = await make_world(tmp_path, make_engine(), settings)
-    try:
-        world.fund("binance", "BTC", "0.5")
-        world.fund("binance", "USDT", "10000")
-        cycle = RebalanceCycle(
-            world.store, world.clock, world.executor(), world.gateways, deps_for(world)
-        )
-        run = await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT)
-        assert run.status is RunStatus.AWAITING_APPROVAL
-        assert world.engine.order_log() == []
-        assert len(await world.store.rounds_for_run(run.id)) == 1
-    finally:
-        await world.store.close()
-
-
 async def test_residual_left_after_max_rounds_ends_partially_filled(tmp_path: Path) -> None:
-    from dataclasses import replace
-
     from rebalancer.exchange_sim.engine import BookShape
 
     shallow = make_engine(BookShape(levels=1, level_notional=Decimal(2000)))
@@ -200,56 +183,7 @@ async def test_balance_that_vanishes_during_a_round_trips_reconciliation(world: 
 
 
 def replace_venues(policy: Policy, venues: tuple[str, ...]) -> Policy:
-    from dataclasses import replace
-
     return replace(policy, venues=venues)
-
-
-async def test_approved_run_is_planned_afresh_and_carried_out(tmp_path: Path) -> None:
-    from dataclasses import replace
-
-    settings = replace(fast_settings(), approval_above_notional=Decimal(1000))
-    world = await make_world(tmp_path, make_engine(), settings)
-    try:
-        world.fund("binance", "BTC", "0.5")
-        world.fund("binance", "USDT", "10000")
-        cycle = RebalanceCycle(
-            world.store, world.clock, world.executor(), world.gateways, deps_for(world)
-        )
-        waiting = await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT)
-
-        done = await cycle.approve(waiting.id, POLICY, by="alice")
-
-        assert done.status is RunStatus.FILLED
-        assert [r.round for r in await world.store.rounds_for_run(done.id)] == [1, 2]
-        assert {o.round for o in await world.store.orders_for_run(done.id)} == {2}
-    finally:
-        await world.store.close()
-
-
-async def test_waiting_run_can_be_cancelled_but_not_approved_afterwards(tmp_path: Path) -> None:
-    from dataclasses import replace
-
-    from rebalancer.domain.errors import InvalidValue
-
-    settings = replace(fast_settings(), approval_above_notional=Decimal(1000))
-    world = await make_world(tmp_path, make_engine(), settings)
-    try:
-        world.fund("binance", "BTC", "0.5")
-        world.fund("binance", "USDT", "10000")
-        cycle = RebalanceCycle(
-            world.store, world.clock, world.executor(), world.gateways, deps_for(world)
-        )
-        waiting = await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT)
-
-        cancelled = await cycle.cancel(waiting.id, by="bob")
-
-        assert cancelled.status is RunStatus.CANCELLED
-        with pytest.raises(InvalidValue, match="CANCELLED"):
-            await cycle.approve(waiting.id, POLICY, by="alice")
-        assert world.engine.order_log() == []
-    finally:
-        await world.store.close()
 
 
 async def test_the_first_round_plans_from_the_snapshot_the_trigger_decided_on(
@@ -277,11 +211,17 @@ async def test_the_first_round_plans_from_the_snapshot_the_trigger_decided_on(
     assert reads == 1  # only the check after the round read the venues again
 
 
-async def test_approved_run_that_grew_past_what_was_approved_waits_for_a_new_approval(
-    tmp_path: Path,
-) -> None:
-    from dataclasses import replace
+@dataclass
+class WaitingRun:
+    """A run parked for approval: 0.5 BTC + 10,000 USDT against 50/50 (~10,000 USDT to sell)."""
 
+    world: World
+    cycle: RebalanceCycle
+    run: RunRecord
+
+
+@pytest.fixture
+async def waiting(tmp_path: Path) -> AsyncIterator[WaitingRun]:
     settings = replace(fast_settings(), approval_above_notional=Decimal(1000))
     world = await make_world(tmp_path, make_engine(), settings)
     try:
@@ -290,17 +230,51 @@ async def test_approved_run_that_grew_past_what_was_approved_waits_for_a_new_app
         cycle = RebalanceCycle(
             world.store, world.clock, world.executor(), world.gateways, deps_for(world)
         )
-        waiting = await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT)  # sells ~10,000 USDT
-        world.fund("binance", "BTC", "0.5")  # while it waited: now ~25,000 USDT to sell
-
-        again = await cycle.approve(waiting.id, POLICY, by="alice")
-
-        assert again.status is RunStatus.AWAITING_APPROVAL
-        assert "approve again" in (again.reason or "")
-        assert world.engine.order_log() == []
-        done = await cycle.approve(waiting.id, POLICY, by="alice")
-        assert done.status is RunStatus.FILLED
-        assert [r.round for r in await world.store.rounds_for_run(done.id)] == [1, 2, 3]
-        assert {o.round for o in await world.store.orders_for_run(done.id)} == {3}
+        run = await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT)
+        yield WaitingRun(world, cycle, run)
     finally:
         await world.store.close()
+
+
+async def test_plan_above_the_approval_notional_waits_for_a_person(waiting: WaitingRun) -> None:
+    assert waiting.run.status is RunStatus.AWAITING_APPROVAL
+    assert waiting.world.engine.order_log() == []
+    assert len(await waiting.world.store.rounds_for_run(waiting.run.id)) == 1
+
+
+async def test_approved_run_is_planned_afresh_and_carried_out(waiting: WaitingRun) -> None:
+    store = waiting.world.store
+
+    done = await waiting.cycle.approve(waiting.run.id, POLICY, by="alice")
+
+    assert done.status is RunStatus.FILLED
+    assert [r.round for r in await store.rounds_for_run(done.id)] == [1, 2]
+    assert {o.round for o in await store.orders_for_run(done.id)} == {2}
+
+
+async def test_waiting_run_can_be_cancelled_but_not_approved_afterwards(
+    waiting: WaitingRun,
+) -> None:
+    cancelled = await waiting.cycle.cancel(waiting.run.id, by="bob")
+
+    assert cancelled.status is RunStatus.CANCELLED
+    with pytest.raises(InvalidValue, match="CANCELLED"):
+        await waiting.cycle.approve(waiting.run.id, POLICY, by="alice")
+    assert waiting.world.engine.order_log() == []
+
+
+async def test_approved_run_that_grew_past_what_was_approved_waits_for_a_new_approval(
+    waiting: WaitingRun,
+) -> None:
+    world, cycle, run_id = waiting.world, waiting.cycle, waiting.run.id
+    world.fund("binance", "BTC", "0.5")  # while it waited: now ~25,000 USDT to sell
+
+    again = await cycle.approve(run_id, POLICY, by="alice")
+
+    assert again.status is RunStatus.AWAITING_APPROVAL
+    assert "approve again" in (again.reason or "")
+    assert world.engine.order_log() == []
+    done = await cycle.approve(run_id, POLICY, by="alice")
+    assert done.status is RunStatus.FILLED
+    assert [r.round for r in await world.store.rounds_for_run(done.id)] == [1, 2, 3]
+    assert {o.round for o in await world.store.orders_for_run(done.id)} == {3}
