@@ -98,27 +98,33 @@ def test_kill_after_the_intent_before_the_venue_saw_it_trades_once_after_restart
     assert inside_bands(sim.control.weights())
 
 
+@pytest.mark.parametrize(
+    ("venue", "order_path", "balances"),
+    [("binance", ORDER_PATH, TRADES_ONLY), ("okx", OKX_ORDER_PATH, OKX_SELLS)],
+)
 def test_kill_after_the_venue_accepted_before_we_recorded_it_settles_without_resending(
-    tmp_path: Path, sims: list[SimProcess], daemon_factory: DaemonFactory
+    tmp_path: Path,
+    sims: list[SimProcess],
+    daemon_factory: DaemonFactory,
+    venue: str,
+    order_path: str,
+    balances: dict[str, dict[str, str]],
 ) -> None:
-    sim = start_sim(tmp_path, "sim", balances=TRADES_ONLY)
+    """On either protocol the accepted order is found by its client id, never sent again."""
+    sim = start_sim(tmp_path, "sim", balances=balances)
     sims.append(sim)
     state = tmp_path / "state"
     config = write_daemon_config(
         tmp_path / "daemon.toml", state_dir=state, connection=sim.connection_file
     )
-    inject(
-        sim.control,
-        venue="binance",
-        path=ORDER_PATH,
-        method="POST",
-        delay_ms=30_000,
-        execute=True,
-    )
+    inject(sim.control, venue=venue, path=order_path, method="POST", delay_ms=30_000, execute=True)
 
-    kill_9(daemon_factory, config, sim.control.orders)
-    (accepted,) = sim.control.orders()
-    (intent,) = stored(state).orders
+    def venue_accepted() -> bool:
+        return any(o["venue"] == venue for o in sim.control.orders())
+
+    kill_9(daemon_factory, config, venue_accepted)
+    (accepted,) = [o for o in sim.control.orders() if o["venue"] == venue]
+    (intent,) = [o for o in stored(state).orders if o.venue == venue]
     assert intent.client_order_id == accepted["client_order_id"]
     assert intent.exchange_order_id is None  # the daemon died before it heard the reply
 
@@ -130,8 +136,7 @@ def test_kill_after_the_venue_accepted_before_we_recorded_it_settles_without_res
     assert settled.state is OrderIntentState.FILLED
     assert settled.filled == settled.amount
     assert settled.exchange_order_id == str(accepted["id"])
-    log = sim.control.orders()
-    assert_each_order_once(log, after.orders)
+    assert_each_order_once(sim.control.orders(), after.orders)
     statuses = {r["id"]: r["status"] for r in runs(config)}
     assert statuses[intent.run_id] == "PARTIALLY_FILLED"  # o1 filled, o2 never started
     assert inside_bands(sim.control.weights())
@@ -172,44 +177,4 @@ def test_kill_with_a_withdrawal_in_flight_the_restart_picks_up_its_arrival(
     assert followed.state is TransferState.ARRIVED
     assert len(sim.control.transfers()["withdrawals"]) == 1  # never requested twice
     assert_each_order_once(sim.control.orders(), after.orders)
-    assert inside_bands(sim.control.weights())
-
-
-def test_kill_after_okx_accepted_before_we_recorded_it_settles_by_clordid_without_resending(
-    tmp_path: Path, sims: list[SimProcess], daemon_factory: DaemonFactory
-) -> None:
-    sim = start_sim(tmp_path, "sim", balances=OKX_SELLS)
-    sims.append(sim)
-    state = tmp_path / "state"
-    config = write_daemon_config(
-        tmp_path / "daemon.toml", state_dir=state, connection=sim.connection_file
-    )
-    inject(
-        sim.control,
-        venue="okx",
-        path=OKX_ORDER_PATH,
-        method="POST",
-        delay_ms=30_000,
-        execute=True,
-    )
-
-    def okx_accepted() -> bool:
-        return any(o["venue"] == "okx" for o in sim.control.orders())
-
-    kill_9(daemon_factory, config, okx_accepted)
-    (accepted,) = [o for o in sim.control.orders() if o["venue"] == "okx"]
-    (intent,) = [o for o in stored(state).orders if o.venue == "okx"]
-    assert intent.client_order_id == accepted["client_order_id"]
-    assert intent.exchange_order_id is None
-
-    restarted = daemon_factory(config, "--once").start()
-    assert restarted.wait(timeout_s=90) == 0
-
-    after = stored(state)
-    settled = next(o for o in after.orders if o.client_order_id == intent.client_order_id)
-    assert settled.state is OrderIntentState.FILLED
-    assert settled.filled == settled.amount
-    assert_each_order_once(sim.control.orders(), after.orders)
-    statuses = {r["id"]: r["status"] for r in runs(config)}
-    assert statuses[intent.run_id] == "PARTIALLY_FILLED"
     assert inside_bands(sim.control.weights())
