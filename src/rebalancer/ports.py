@@ -30,10 +30,19 @@ from rebalancer.domain.transfers import DepositAddress, TransferReport, Withdraw
 
 
 class Clock(Protocol):
-    """The source of "now" (UTC, timezone-aware). Tests pass a fixed or stepped clock."""
+    """The source of "now" (UTC, timezone-aware) and the one way services wait.
+
+    Every wait in services (grace periods, polls, retry backoff) goes through ``sleep``, so a
+    simulated clock (backtests) can move time on at once instead of waiting; the daemon's clock
+    sleeps for real. Tests pass a fixed, stepped or simulated clock.
+    """
 
     def now(self) -> datetime:
         """Return the current time."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Let ``seconds`` pass (on this clock's time) before returning."""
         ...
 
 

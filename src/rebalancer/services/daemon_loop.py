@@ -107,6 +107,11 @@ class DaemonLoop:
         self._tasks: set[asyncio.Task[object]] = set()
         self._snapshot_observers: list[Callable[[Policy, Snapshot], None]] = []
 
+    @property
+    def clock(self) -> Clock:
+        """The clock every check and run reads (the scheduler's "now" too)."""
+        return self._clock
+
     def add_snapshot_observer(self, observer: Callable[[Policy, Snapshot], None]) -> None:
         """Call ``observer(policy, snapshot)`` with the snapshot of every check that takes one.
 

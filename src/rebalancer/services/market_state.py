@@ -234,7 +234,7 @@ class MarketState:
     async def _poll(self, state: VenueState) -> None:
         """Fill in over REST for every stream that is silent or down."""
         while True:
-            await asyncio.sleep(self.settings.rest_poll_interval_s)
+            await self._clock.sleep(self.settings.rest_poll_interval_s)
             if not state.markets and not await self._load_markets(state):
                 continue  # a venue that was down at start: keep asking for its markets
             for what in self.quiet_streams(state.name):

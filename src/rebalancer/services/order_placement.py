@@ -17,10 +17,10 @@ Every report from the venue is written to the Store as it arrives.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from rebalancer.core.client_ids import make_client_order_id
@@ -39,6 +39,7 @@ from rebalancer.services.execution_settings import (
     LimitFallback,
     OrderStyle,
 )
+from rebalancer.services.pauses import pause
 from rebalancer.services.venue_reads import with_retries
 
 log = logging.getLogger(__name__)
@@ -242,6 +243,7 @@ class OrderPlacement:
             lambda: job.gateway.fetch_quotes([symbol]),
             attempts=reads.lookup_attempts,
             max_wait_s=reads.lookup_max_wait_s,
+            sleep=self._clock.sleep,
         )
         quote = quotes[symbol]
         if job.node.side is OrderSide.BUY:
@@ -305,11 +307,12 @@ class OrderPlacement:
             )
             log.warning("order %s: outcome unknown (%s); looking it up", cid, error)
         settings = self._settings.orders
-        await asyncio.sleep(settings.ambiguous_grace_s)
+        await self._clock.sleep(settings.ambiguous_grace_s)
         found = await with_retries(
             lambda: job.gateway.fetch_order_by_client_id(command.symbol, cid),
             attempts=settings.lookup_attempts,
             max_wait_s=settings.lookup_max_wait_s,
+            sleep=self._clock.sleep,
         )
         if found is None:
             await self._store.update_order(
@@ -328,11 +331,9 @@ class OrderPlacement:
         settings = self._settings.orders
         cid = report.client_order_id
         assert cid is not None
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + settings.limit_timeout_s
-        while report.status is OrderStatus.OPEN and loop.time() < deadline:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), settings.poll_interval_s)
+        deadline = self._clock.now() + timedelta(seconds=settings.limit_timeout_s)
+        while report.status is OrderStatus.OPEN and self._clock.now() < deadline:
+            await pause(self._clock, settings.poll_interval_s, self._stop)
             report = await self._lookup(job, cid, report)
             if self._stop.is_set():
                 break
@@ -341,6 +342,7 @@ class OrderPlacement:
                 lambda: job.gateway.cancel_order(job.node.symbol, cid),
                 attempts=settings.lookup_attempts,
                 max_wait_s=settings.lookup_max_wait_s,
+                sleep=self._clock.sleep,
             )
             report = await self._lookup(job, cid, report)
         return report
@@ -351,6 +353,7 @@ class OrderPlacement:
             lambda: job.gateway.fetch_order_by_client_id(job.node.symbol, cid),
             attempts=settings.lookup_attempts,
             max_wait_s=settings.lookup_max_wait_s,
+            sleep=self._clock.sleep,
         )
         if found is None:
             raise NodeFailed(f"order {cid} vanished from the venue")

@@ -115,7 +115,10 @@ class Recovery:
     async def _read(self, call: Callable[[], Awaitable[T]]) -> T:
         orders = self._settings.orders
         return await with_retries(
-            call, attempts=orders.lookup_attempts, max_wait_s=orders.lookup_max_wait_s
+            call,
+            attempts=orders.lookup_attempts,
+            max_wait_s=orders.lookup_max_wait_s,
+            sleep=self._clock.sleep,
         )
 
     async def _reconcile_venue(

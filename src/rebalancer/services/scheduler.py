@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -86,7 +86,7 @@ class CheckScheduler:
         self._add_jobs()
 
     def _add_jobs(self) -> None:
-        now = datetime.now(UTC)
+        now = self._loop.clock.now()
         interval = IntervalTrigger(seconds=self._interval_s, timezone=UTC)
         extra: dict[str, Any] = {
             "coalesce": True,

@@ -78,7 +78,7 @@ async def run_stream(
             _record_drop(health, error)
             # Bad credentials will not heal quickly: wait the longest before asking again.
             delay = backoff.maximum_s if isinstance(error, AuthenticationFailed) else None
-            await asyncio.sleep(delay if delay is not None else backoff.delay_s(attempt, rng))
+            await clock.sleep(delay if delay is not None else backoff.delay_s(attempt, rng))
             attempt += 1
             health.reconnects += 1
             continue

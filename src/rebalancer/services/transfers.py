@@ -19,7 +19,6 @@ Store so recovery keeps following it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -39,6 +38,7 @@ from rebalancer.domain.transfers import (
 from rebalancer.ports import Clock, Store, VenueGateway
 from rebalancer.services.breaker_keeper import BreakerKeeper
 from rebalancer.services.execution_settings import ExecutionSettings
+from rebalancer.services.pauses import pause
 from rebalancer.services.venue_reads import with_retries
 
 log = logging.getLogger(__name__)
@@ -164,6 +164,7 @@ class TransferRunner:
             lambda: job.destination.fetch_deposit_address(node.asset, node.network),
             attempts=reads.lookup_attempts,
             max_wait_s=reads.lookup_max_wait_s,
+            sleep=self._clock.sleep,
         )
 
     async def _fail(self, record: TransferRecord, reason: str) -> TransferRecord:
@@ -178,7 +179,7 @@ class TransferRunner:
         self, record: TransferRecord, source: VenueGateway, why: str
     ) -> TransferRecord:
         """Settle an unanswered withdrawal by its client id, after the venue's grace period."""
-        await asyncio.sleep(self._settings.orders.ambiguous_grace_s)
+        await self._clock.sleep(self._settings.orders.ambiguous_grace_s)
         try:
             settled = await self.settle(record, source)
         except VenueError as error:
@@ -208,6 +209,7 @@ class TransferRunner:
             lambda: source.fetch_withdrawal_by_client_id(record.asset, record.id),
             attempts=reads.lookup_attempts,
             max_wait_s=reads.lookup_max_wait_s,
+            sleep=self._clock.sleep,
         )
         if found is None:
             log.warning("transfer %s: %s; it will be planned again", record.id, NEVER_SENT)
@@ -242,8 +244,7 @@ class TransferRunner:
                 return await self._overdue(record)
             if self._stop.is_set():
                 return TransferResult(record.node_id, False, "stopped while in transit")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self._settings.transfers.poll_interval_s)
+            await pause(self._clock, self._settings.transfers.poll_interval_s, self._stop)
 
     async def check(
         self, record: TransferRecord, source: VenueGateway, destination: VenueGateway
@@ -254,6 +255,7 @@ class TransferRunner:
             lambda: source.fetch_withdrawals(record.asset),
             attempts=reads.lookup_attempts,
             max_wait_s=reads.lookup_max_wait_s,
+            sleep=self._clock.sleep,
         )
         withdrawal = next((w for w in withdrawals if w.id == record.withdrawal_id), None)
         if withdrawal is not None and withdrawal.status in (
@@ -272,6 +274,7 @@ class TransferRunner:
             lambda: destination.fetch_deposits(record.asset),
             attempts=reads.lookup_attempts,
             max_wait_s=reads.lookup_max_wait_s,
+            sleep=self._clock.sleep,
         )
         arrival = find_arrival(list(deposits), withdrawal, record.amount - (record.fee or 0))
         if arrival is not None:

@@ -24,9 +24,19 @@ T = TypeVar("T")
 TRANSIENT = (RetryableVenueError, AmbiguousOrderOutcome, VenueUnavailable)
 
 
-async def with_retries(call: Callable[[], Awaitable[T]], *, attempts: int, max_wait_s: float) -> T:
-    """Await ``call()`` until it succeeds or ``attempts`` transient failures; raise the last."""
+async def with_retries(
+    call: Callable[[], Awaitable[T]],
+    *,
+    attempts: int,
+    max_wait_s: float,
+    sleep: Callable[[float], Awaitable[None]],
+) -> T:
+    """Await ``call()`` until it succeeds or ``attempts`` transient failures; raise the last.
+
+    The waits between attempts go through ``sleep`` (the ``Clock`` port's), never real time.
+    """
     retrying = AsyncRetrying(
+        sleep=sleep,
         retry=retry_if_exception_type(TRANSIENT),
         wait=wait_random_exponential(multiplier=max_wait_s / 8, max=max_wait_s),
         stop=stop_after_attempt(attempts),

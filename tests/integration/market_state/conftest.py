@@ -34,6 +34,9 @@ class WallClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
 
 @pytest.fixture
 async def market_state(make_gateway: GatewayFactory) -> AsyncIterator[MarketState]:

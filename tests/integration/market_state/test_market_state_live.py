@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -116,6 +117,9 @@ class SteppedClock:
 
     def now(self) -> datetime:
         return self.current
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
 
 
 async def test_a_venue_whose_data_aged_past_max_age_is_not_ready(

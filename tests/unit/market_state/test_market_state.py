@@ -27,6 +27,9 @@ class SteppedClock:
     def now(self) -> datetime:
         return self.current
 
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
     def advance(self, seconds: float) -> None:
         self.current += timedelta(seconds=seconds)
 

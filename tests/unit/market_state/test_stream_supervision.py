@@ -16,6 +16,9 @@ class FixedClock:
     def now(self) -> datetime:
         return datetime(2024, 3, 1, tzinfo=UTC)
 
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
 
 class ScriptedVenue:
     """A watch that fails, then delivers numbered updates; a REST refresh that is recorded."""
