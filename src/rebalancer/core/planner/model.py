@@ -3,7 +3,8 @@
 Variables, all in reference USD (units × the asset's reference price):
 
 * ``b``/``s`` per market: bought / sold; ``n`` per market side: how many orders (0 or 1, or
-  the number of slices when orders are capped), so a minimum notional is all-or-nothing;
+  the number of slices when orders are capped), so a minimum notional is all-or-nothing; a
+  side binary per market with both sides, so one plan never buys and sells one market;
 * ``t`` per route: sent; ``y`` per route: used, so the withdrawal fee is a fixed charge;
 * penalised slacks, so the model is always feasible and what it cannot reach is reported.
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rebalancer.core.planner.goals import Goal
 from rebalancer.core.planner.milp import LinearModel
@@ -63,6 +64,7 @@ class PlanModel:
     lp: LinearModel
     orders: list[OrderVars]
     routes: list[RouteVars]
+    one_side: list[tuple[int, OrderVars, OrderVars]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,7 @@ class ModelBuilder:
         self.lp = LinearModel()
         self.orders: list[OrderVars] = []
         self.routes: list[RouteVars] = []
+        self.one_side: list[tuple[int, OrderVars, OrderVars]] = []  # (side, buy, sell)
         # (asset, venue) -> reference-USD balance after the plan, minus the constant holding
         self.position: dict[tuple[str, str], Terms] = defaultdict(dict)
         self.cash: dict[str, Terms] = defaultdict(dict)  # venue -> quote after, minus held
@@ -192,15 +195,15 @@ class ModelBuilder:
 
     # ---- variables ------------------------------------------------------------------------
 
-    def add_order(self, market: MarketOption, side: str, reach: float) -> None:
+    def add_order(self, market: MarketOption, side: str, reach: float) -> OrderVars | None:
         """Add one market side with its all-or-nothing minimum and optional slicing."""
         cost = market.buy_cost() if side == "buy" else market.sell_cost()
         floor = self.minimum_usd(market, side)
         if reach < floor:
-            return
+            return None
         piece = self.slice_usd(market, side)
         if piece is not None and piece < floor:
-            return
+            return None
         amount = self.lp.add_var(cost, reach)
         if piece is None:
             piece = reach
@@ -209,7 +212,8 @@ class ModelBuilder:
             count = self.lp.add_var(0.0, float(math.ceil(reach / piece)), integer=True)
         self.lp.add_row({amount: 1.0, count: -piece}, upper=0.0)
         self.lp.add_row({amount: 1.0, count: -floor}, lower=0.0)
-        self.orders.append(OrderVars(market, side, amount, count, floor, piece))
+        order = OrderVars(market, side, amount, count, floor, piece)
+        self.orders.append(order)
         key = (market.asset, market.venue)
         if side == "buy":
             add(self.position[key], amount, 1.0)
@@ -220,16 +224,34 @@ class ModelBuilder:
             add(self.sells[key], amount, 1.0)
             add(self.proceeds[market.venue], amount, market.sell_cash())
             add(self.cash[market.venue], amount, market.sell_cash())
+        return order
 
     def add_markets(self) -> None:
         """Add buy and sell variables for every market, in (venue, symbol) order."""
         for market in self.p.markets:
             venue, asset = market.venue, market.asset
+            buy = sell = None
             if self.goal.allow_buys and not self.forbidden(asset, venue):
                 reach = self.buy_reach(venue) / market.buy_cash()
-                self.add_order(market, "buy", reach)
+                buy = self.add_order(market, "buy", reach)
             if self.goal.allow_sells:
-                self.add_order(market, "sell", self.sell_reach(asset, venue))
+                sell = self.add_order(market, "sell", self.sell_reach(asset, venue))
+            if buy is not None and sell is not None:
+                self.add_one_side(buy, sell)
+
+    def add_one_side(self, buy: OrderVars, sell: OrderVars) -> None:
+        """A market is bought or sold in one plan, never both.
+
+        Buying and selling one market only pays fees and spread twice, yet the all-or-nothing
+        minimums make it attractive: two orders above the minimum can net to a move below it
+        (sell 22, buy 11 when 11 is the least one order may trade).
+        """
+        side = self.lp.add_var(0.0, 1.0, integer=True)  # 1: this market may be bought
+        self.lp.add_row({buy.count: 1.0, side: -self.lp.upper[buy.count]}, upper=0.0)
+        self.lp.add_row(
+            {sell.count: 1.0, side: self.lp.upper[sell.count]}, upper=self.lp.upper[sell.count]
+        )
+        self.one_side.append((side, buy, sell))
 
     def add_routes(self) -> None:
         """Add amount and use variables for every route that could carry something."""
@@ -306,7 +328,7 @@ class ModelBuilder:
         self.add_routes()
         self.add_balances()
         add_goal(self)
-        return PlanModel(self.lp, self.orders, self.routes)
+        return PlanModel(self.lp, self.orders, self.routes, self.one_side)
 
 
 def build_model(

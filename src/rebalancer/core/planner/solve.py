@@ -11,9 +11,10 @@ from rebalancer.core.planner.model import PlanModel, Settings
 def rounded_relaxation(model: PlanModel, relaxed: Solution, limit: int | None) -> Solution | None:
     """The LP relaxation's answer made integral, if that keeps it feasible and as cheap.
 
-    Order counts cost nothing, so when every LP order is zero or at least its minimum and no
-    route is used, counting the orders (rounding up) gives a MIP-feasible point with the LP's
-    objective: it is optimal and the MIP need not run. Otherwise ``None``.
+    Order counts cost nothing, so when every LP order is zero or at least its minimum, no
+    market is both bought and sold and no route is used, counting the orders (rounding up)
+    gives a MIP-feasible point with the LP's objective: it is optimal and the MIP need not run.
+    Otherwise ``None``.
     """
     values = list(relaxed.values)
     tol = 1e-7
@@ -34,6 +35,10 @@ def rounded_relaxation(model: PlanModel, relaxed: Solution, limit: int | None) -
         orders += count
     if limit is not None and orders > limit:
         return None
+    for side, buy, sell in model.one_side:  # a market bought and sold: only the MIP settles it
+        if values[buy.count] and values[sell.count]:
+            return None
+        values[side] = 1.0 if values[buy.count] else 0.0
     return Solution(tuple(values), relaxed.objective, relaxed.status, 0.0)
 
 
