@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from rebalancer.domain.breaker import BreakerState
+from rebalancer.domain.events import DomainEvent, Published
 from rebalancer.domain.market import Market
 from rebalancer.domain.orders import Balance, OrderReport, SubmitOrder
 from rebalancer.domain.plan import RunType
@@ -295,4 +296,37 @@ class Store(Protocol):
 
     async def close(self) -> None:
         """Release connections. Always called."""
+        ...
+
+
+class EventSink(Protocol):
+    """Where services publish what happened (``rebalancer.domain.events``).
+
+    One implementation fans every event out: first to the Store's event log (awaited: the log
+    is the record the daemon reads back, and a Store error raises like any Store write), then
+    to each subscriber's bounded queue, never waiting for a subscriber. A slow, hanging or
+    failing subscriber therefore never delays trading; its failures are counted and logged.
+    """
+
+    async def publish(self, event: DomainEvent) -> Published:
+        """Record ``event`` and hand it to every subscriber; return it with its log id."""
+        ...
+
+
+class EventSubscriber(Protocol):
+    """One consumer of the event stream: an alert sink, the metrics, the API's live stream.
+
+    ``deliver`` is called with one event at a time, in log order, from the subscriber's own
+    task. It may take its time (retry, honour a rate limit): only its own queue waits, and
+    when that queue is full, the oldest non-critical event is dropped (and counted). An
+    exception from ``deliver`` is counted and logged; the next event is delivered as usual.
+    """
+
+    @property
+    def name(self) -> str:
+        """A short name for logs and metrics (``telegram``, ``slack``, ``metrics``)."""
+        ...
+
+    async def deliver(self, published: Published) -> None:
+        """Handle one event."""
         ...

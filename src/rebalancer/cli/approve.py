@@ -42,10 +42,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _approve(args: argparse.Namespace) -> int:
+    from rebalancer.domain.events import RunApproved, RunRejected
     from rebalancer.domain.records import RecordNotFound
     from rebalancer.domain.runs import RunStatus
+    from rebalancer.runtime.clock import SystemClock
     from rebalancer.runtime.state import config_store, operator_name
-    from rebalancer.services.daemon_loop import APPROVED
+    from rebalancer.services.event_hub import EventHub
 
     by = operator_name(args.by)
     async with config_store(args.config) as store:
@@ -61,11 +63,14 @@ async def _approve(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_FAILURE
+        events, now = EventHub(store), SystemClock().now()
         if args.reject:
-            await store.append_event("rejected", {"by": by}, run_id=found.id)
+            await events.publish(
+                RunRejected(at=now, portfolio=found.portfolio, run_id=found.id, by=by)
+            )
             await store.set_run_status(found.id, RunStatus.CANCELLED, f"rejected by {by}")
             print(f"run {found.id} rejected by {by}: CANCELLED")
             return EXIT_OK
-        await store.append_event(APPROVED, {"by": by}, run_id=found.id)
+        await events.publish(RunApproved(at=now, portfolio=found.portfolio, run_id=found.id, by=by))
         print(f"run {found.id} approved by {by}; the daemon carries it out on its next check")
         return EXIT_OK

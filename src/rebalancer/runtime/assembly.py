@@ -26,6 +26,7 @@ from rebalancer.domain.snapshot import InTransit, Route, Snapshot
 from rebalancer.ports import Clock, Store, VenueGateway
 from rebalancer.services.breaker_keeper import BreakerKeeper
 from rebalancer.services.daemon_loop import Assembly, DaemonLoop, PortfolioWork
+from rebalancer.services.event_hub import EventHub
 from rebalancer.services.execution_settings import (
     ExecutionSettings,
     OrderSettings,
@@ -159,17 +160,21 @@ class Wiring:
     clock: Clock
     gateways: Mapping[str, VenueGateway]
     market_state: MarketState
+    events: EventHub  # every service publishes here; subscribers attach to it
 
 
 def assemble(wiring: Wiring, config: AppConfig, stop: asyncio.Event) -> Assembly:
     """One breaker, one recovery and, per portfolio, an executor and a run cycle."""
-    store, clock = wiring.store, wiring.clock
-    breaker = BreakerKeeper(store, clock, breaker_limits(config))
+    store, clock, hub = wiring.store, wiring.clock, wiring.events
+    breaker = BreakerKeeper(store, clock, breaker_limits(config), events=hub)
     routes = config.routes_for_snapshot()
     portfolios: dict[str, PortfolioWork] = {}
     for name, portfolio in config.portfolios.items():
         policy = config.policy(name)
-        executor = Executor(store, clock, breaker, execution_settings(config, portfolio), stop)
+        events = hub.scoped(name)
+        executor = Executor(
+            store, clock, breaker, execution_settings(config, portfolio), stop, events=events
+        )
         deps = CycleDeps(
             take_snapshot=snapshot_source(wiring.market_state, store, policy, routes),
             planner=narrating(_planner),
@@ -177,15 +182,21 @@ def assemble(wiring: Wiring, config: AppConfig, stop: asyncio.Event) -> Assembly
             plan_json=dump_plan,
         )
         gateways = {venue: wiring.gateways[venue] for venue in policy.venues}
-        cycle = RebalanceCycle(store, clock, executor, gateways, deps)
+        cycle = RebalanceCycle(store, clock, executor, gateways, deps, events=events)
         portfolios[name] = PortfolioWork(policy, cycle, deps)
     first = next(iter(config.portfolios.values()))
     recovery = Recovery(
-        store, clock, breaker, execution_settings(config, first), dict(wiring.gateways)
+        store, clock, breaker, execution_settings(config, first), dict(wiring.gateways), events=hub
     )
     return Assembly(portfolios, breaker, recovery)
 
 
 def build_loop(wiring: Wiring, stop: asyncio.Event) -> DaemonLoop:
     """The daemon loop over ``wiring``'s adapters, configured by ``wiring.config``."""
-    return DaemonLoop(assemble(wiring, wiring.config, stop), wiring.store, wiring.clock, stop=stop)
+    return DaemonLoop(
+        assemble(wiring, wiring.config, stop),
+        wiring.store,
+        wiring.clock,
+        stop=stop,
+        events=wiring.events,
+    )

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rebalancer import __version__
+from rebalancer.domain.events import DaemonStarted, DaemonStopping
 from rebalancer.domain.runs import RunStatus
 from rebalancer.persistence import open_store
 from rebalancer.runtime.assembly import Wiring, build_loop, market_data_settings, watched_symbols
@@ -39,6 +41,7 @@ from rebalancer.runtime.reload import Reloader
 from rebalancer.runtime.systemd import SystemdNotifier
 from rebalancer.services.breach_watch import BreachWatch
 from rebalancer.services.daemon_loop import CheckAction, CheckResult, DaemonLoop
+from rebalancer.services.event_hub import EventHub
 from rebalancer.services.market_state import MarketState
 from rebalancer.services.scheduler import CheckScheduler
 from rebalancer.settings import AppConfig
@@ -142,7 +145,9 @@ async def open_adapters(config: AppConfig, options: RunOptions) -> AsyncIterator
             log.info(
                 "venue %s: %d markets, %d balances", name, len(state.markets), len(state.balances)
             )
-        yield Wiring(config, store, clock, gateways, market_state)
+        events = EventHub(store)
+        stack.push_async_callback(events.aclose)
+        yield Wiring(config, store, clock, gateways, market_state, events)
 
 
 async def _once(loop: DaemonLoop, *, force: bool) -> int:
@@ -167,7 +172,7 @@ def _failed(result: CheckResult) -> bool:
 async def _serve(wiring: Wiring, loop: DaemonLoop, signals: StopSignals) -> None:
     """Recover, schedule the checks, reload on SIGHUP, wait for a stop signal; then drain."""
     config = wiring.config
-    await loop.recover()
+    report = await loop.recover()
     policies = {name: config.policy(name) for name in config.portfolios}
     scheduler = CheckScheduler(
         loop,
@@ -187,6 +192,14 @@ async def _serve(wiring: Wiring, loop: DaemonLoop, signals: StopSignals) -> None
         if not signals.requested.is_set():
             scheduler.start()
             log.info("rebalancer running; SIGTERM or Ctrl-C stops it, SIGHUP reloads the config")
+            await wiring.events.publish(
+                DaemonStarted(
+                    at=wiring.clock.now(),
+                    version=__version__,
+                    portfolios=tuple(policies),
+                    unreconciled=tuple(sorted(report.unreconciled)),
+                )
+            )
             systemd.ready(f"checking {len(policies)} portfolio(s)")
             watchdog = asyncio.create_task(systemd.watchdog(), name="systemd-watchdog")
             await signals.requested.wait()
@@ -202,6 +215,18 @@ async def _serve(wiring: Wiring, loop: DaemonLoop, signals: StopSignals) -> None
     scheduler.shutdown()
     if not finished:
         log.warning("some work was cancelled at the grace limit; the next start recovers it")
+    await _tell_stopping(wiring)
+
+
+async def _tell_stopping(wiring: Wiring) -> None:
+    """Publish ``DaemonStopping`` naming the runs left for the next start to settle."""
+    parked = tuple(
+        run.id
+        for run in await wiring.store.runs_in_flight()
+        if run.status is not RunStatus.AWAITING_APPROVAL
+    )
+    reason = "stop signal" + (" with work parked for the next start" if parked else "")
+    await wiring.events.publish(DaemonStopping(at=wiring.clock.now(), reason=reason, parked=parked))
 
 
 def watch_breaches(wiring: Wiring, loop: DaemonLoop) -> BreachWatch:

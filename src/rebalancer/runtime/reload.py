@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from pathlib import Path
 
 from rebalancer.domain.errors import ConfigError
+from rebalancer.domain.events import ConfigRefused, ConfigReloaded, DomainEvent
 from rebalancer.runtime.assembly import Wiring, assemble
 from rebalancer.runtime.systemd import SystemdNotifier
 from rebalancer.services.daemon_loop import DaemonLoop
@@ -55,6 +57,7 @@ class Reloader:
         self._scheduler = scheduler
         self._stop = stop
         self._systemd = systemd or SystemdNotifier({})
+        self._telling: set[asyncio.Task[object]] = set()
 
     def reload(self, path: Path) -> bool:
         """Load ``path``; swap it in if it is valid and needs no restart. True when swapped."""
@@ -69,6 +72,7 @@ class Reloader:
             new = load_config(path)
         except ConfigError as error:
             log.error("SIGHUP: %s is wrong; keeping the running config:\n%s", path, error)
+            self._tell(ConfigRefused(at=self._now(), source=str(path), reason=str(error)))
             return False
         blocked = restart_needed(self.config, new)
         if blocked:
@@ -77,6 +81,8 @@ class Reloader:
                 path,
                 ", ".join(blocked),
             )
+            why = f"changes {', '.join(blocked)}, which needs a restart"
+            self._tell(ConfigRefused(at=self._now(), source=str(path), reason=why))
             return False
         assembly = assemble(self._wiring, new, self._stop)
         self._loop.replace(assembly)
@@ -92,4 +98,23 @@ class Reloader:
             len(new.portfolios),
             new.daemon.check_interval_s,
         )
+        self._tell(
+            ConfigReloaded(at=self._now(), source=str(path), portfolios=tuple(new.portfolios))
+        )
         return True
+
+    def _now(self) -> datetime:
+        return self._wiring.clock.now()
+
+    def _tell(self, event: DomainEvent) -> None:
+        """Publish from the signal handler: a task (held until done) does the awaiting."""
+        task = asyncio.get_running_loop().create_task(
+            self._wiring.events.publish(event), name=f"publish {event.name}"
+        )
+        self._telling.add(task)
+        task.add_done_callback(self._told)
+
+    def _told(self, task: asyncio.Task[object]) -> None:
+        self._telling.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("could not log %s: %s", task.get_name(), task.exception())

@@ -2,8 +2,8 @@
 
 The state machine is pure (``rebalancer.core.breaker``); this keeper loads it from the Store at
 start-up, applies trips, failures and resumes, and for every transition writes the new state
-with its reasons to the Store, appends a ``breaker`` event and logs a WARNING (REDUCING or a
-resume) or an ERROR (HALTED).
+with its reasons to the Store, publishes a ``BreakerTransition`` event and logs a WARNING
+(REDUCING or a resume) or an ERROR (HALTED).
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ from rebalancer.core.breaker import (
     TripCause,
     TripReason,
 )
+from rebalancer.domain import events
 from rebalancer.domain.breaker import BreakerState
 from rebalancer.domain.market import OrderSide
-from rebalancer.ports import Clock, Store
+from rebalancer.ports import Clock, EventSink, Store
+from rebalancer.services.event_hub import EventHub
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +43,17 @@ def _decode(text: str, at: datetime) -> TripCause:
 class BreakerKeeper:
     """Owns the daemon's one breaker: every change goes through here."""
 
-    def __init__(self, store: Store, clock: Clock, limits: BreakerLimits | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        limits: BreakerLimits | None = None,
+        *,
+        events: EventSink | None = None,
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._events = events or EventHub(store)
         self._breaker = Breaker(limits=limits or BreakerLimits())
 
     @property
@@ -103,15 +113,14 @@ class BreakerKeeper:
             return None
         reasons = [_encode(cause) for cause in self._breaker.causes]
         await self._store.set_breaker(event.state, reasons, at=event.at)
-        await self._store.append_event(
-            "breaker",
-            {
-                "from": event.previous.value,
-                "to": event.state.value,
-                "reason": event.reason.value if event.reason else "resume",
-                "detail": event.detail,
-            },
-            at=event.at,
+        await self._events.publish(
+            events.BreakerTransition(
+                at=event.at,
+                previous=event.previous,
+                state=event.state,
+                reason=event.reason.value if event.reason else "resume",
+                detail=event.detail,
+            )
         )
         level = logging.ERROR if event.state is BreakerState.HALTED else logging.WARNING
         log.log(

@@ -9,7 +9,7 @@ A check of one portfolio (``check``), in order:
 1. nothing starts once ``stop`` is set, while recovery runs, or while the portfolio already has
    a check or run going (one run per portfolio at a time);
 2. the breaker is re-read from the Store, so ``rebalancer resume`` takes effect;
-3. a run waiting for approval is carried out once the ``approved`` event is in its log (the
+3. a run waiting for approval is carried out once a ``RunApproved`` event is in its log (the
    ``rebalancer approve`` command writes it), from a fresh snapshot; otherwise it keeps waiting
    and no other run starts;
 4. a portfolio on an unreconciled venue, or with the breaker not ACTIVE, is not traded;
@@ -27,18 +27,21 @@ import enum
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from rebalancer.core.drift import drift_of_snapshot
 from rebalancer.core.triggers import decide
 from rebalancer.domain.breaker import BreakerState
 from rebalancer.domain.errors import VenueError
+from rebalancer.domain.events import RunApproved, RunEnded
 from rebalancer.domain.plan import RunType
 from rebalancer.domain.policy import Policy
 from rebalancer.domain.records import RunRecord
 from rebalancer.domain.runs import RunStatus
 from rebalancer.domain.snapshot import Snapshot
-from rebalancer.ports import Clock, Store
+from rebalancer.ports import Clock, EventSink, Store
 from rebalancer.services.breaker_keeper import BreakerKeeper
+from rebalancer.services.event_hub import EventHub
 from rebalancer.services.narration import describe_drift, describe_order, describe_transfer
 from rebalancer.services.rebalance_cycle import (
     CycleDeps,
@@ -47,10 +50,11 @@ from rebalancer.services.rebalance_cycle import (
 )
 from rebalancer.services.recovery import Recovery, RecoveryReport
 from rebalancer.services.run_history import run_transfers
+from rebalancer.services.run_outcome import fees_in_quote, traded_notional
 
 log = logging.getLogger(__name__)
 
-APPROVED = "approved"
+APPROVED = RunApproved.__name__
 
 
 class CheckAction(enum.StrEnum):
@@ -95,12 +99,21 @@ class DaemonLoop:
     """Checks portfolios and carries out their runs; shared by the scheduler and ``--once``."""
 
     def __init__(
-        self, assembly: Assembly, store: Store, clock: Clock, *, stop: asyncio.Event
+        self,
+        assembly: Assembly,
+        store: Store,
+        clock: Clock,
+        *,
+        stop: asyncio.Event,
+        events: EventSink | None = None,
     ) -> None:
         self._assembly = assembly
         self._store = store
         self._clock = clock
+        self._events = events or EventHub(store)
         self.stop = stop
+        self.last_check_at: datetime | None = None  # when a check last completed (health)
+        self.last_reconciled_at: datetime | None = None  # when recovery last reconciled all
         self._busy: set[str] = set()
         self._recovering = False
         self._unreconciled: frozenset[str] = frozenset()
@@ -159,6 +172,8 @@ class DaemonLoop:
         finally:
             self._recovering = False
         self._unreconciled = frozenset(report.unreconciled)
+        if not report.unreconciled:
+            self.last_reconciled_at = self._clock.now()
         settled = ", ".join(f"{run} {status}" for run, status in report.settled_runs.items())
         log.info(
             "recovery: %d orders settled, %d cancelled, %d never arrived, %d stray; runs: %s",
@@ -208,6 +223,8 @@ class DaemonLoop:
             self._busy.discard(name)
             if task is not None:
                 self._tasks.discard(task)
+        if result.action is not CheckAction.FAILED:
+            self.last_check_at = self._clock.now()
         level = logging.WARNING if result.attention else logging.INFO
         log.log(level, "%s: %s (%s)", name, result.action.value, result.reason)
         return result
@@ -327,8 +344,21 @@ class DaemonLoop:
             for run in await self._store.runs_in_flight():
                 if run.portfolio == name and run.status is not RunStatus.AWAITING_APPROVAL:
                     reason = f"failed: {type(error).__name__}: {error}"
-                    await self._store.set_run_status(run.id, RunStatus.FAILED, reason)
+                    ended = await self._store.set_run_status(run.id, RunStatus.FAILED, reason)
                     log.error("%s: run %s failed: %s", name, run.id, reason)
+                    orders = await self._store.orders_for_run(run.id)
+                    await self._events.publish(
+                        RunEnded(
+                            at=ended.updated_at,
+                            portfolio=name,
+                            run_id=run.id,
+                            status=RunStatus.FAILED,
+                            reason=reason,
+                            rounds=ended.rounds,
+                            traded=traded_notional(orders),
+                            cost=fees_in_quote(orders),
+                        )
+                    )
             raise
 
     # -- shutdown -------------------------------------------------------------------------

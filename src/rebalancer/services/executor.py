@@ -20,8 +20,9 @@ from rebalancer.domain.errors import VenueUnavailable
 from rebalancer.domain.market import Market
 from rebalancer.domain.plan import Plan, PlannedOrder, PlannedTransfer
 from rebalancer.domain.snapshot import Route
-from rebalancer.ports import Clock, Store, VenueGateway
+from rebalancer.ports import Clock, EventSink, Store, VenueGateway
 from rebalancer.services.breaker_keeper import BreakerKeeper
+from rebalancer.services.event_hub import EventHub
 from rebalancer.services.execution_settings import ExecutionSettings
 from rebalancer.services.order_placement import (
     OrderJob,
@@ -100,8 +101,11 @@ class Executor:
         breaker: BreakerKeeper,
         settings: ExecutionSettings,
         stop: asyncio.Event | None = None,
+        *,
+        events: EventSink | None = None,
     ) -> None:
         self._store = store
+        self._events = events or EventHub(store)
         self._clock = clock
         self._breaker = breaker
         self._settings = settings
@@ -124,10 +128,16 @@ class Executor:
         nodes = plan_nodes(plan)
         graph = PlanGraph.from_plan(plan)
         orders = OrderPlacement(
-            self._store, self._clock, self._breaker, self._settings, budget=budget, stop=self.stop
+            self._store,
+            self._clock,
+            self._breaker,
+            self._settings,
+            budget=budget,
+            stop=self.stop,
+            events=self._events,
         )
         transfers = TransferRunner(
-            self._store, self._clock, self._breaker, self._settings, self.stop
+            self._store, self._clock, self._breaker, self._settings, self.stop, events=self._events
         )
         limits = {
             venue: asyncio.Semaphore(self._settings.orders_per_venue) for venue in venues.gateways

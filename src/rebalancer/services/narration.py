@@ -16,6 +16,7 @@ from rebalancer.domain.policy import Policy
 from rebalancer.domain.records import OrderRecord, TransferRecord
 from rebalancer.domain.snapshot import Snapshot
 from rebalancer.services.rebalance_cycle import Planner
+from rebalancer.services.run_outcome import traded_notional
 
 log = logging.getLogger(__name__)
 _TENTH = Decimal("0.1")
@@ -85,9 +86,7 @@ def describe_transfer(transfer: TransferRecord) -> str:
 
 def spent(orders: Sequence[OrderRecord]) -> Decimal:
     """The quote value the orders filled (sum of filled x average price)."""
-    return sum(
-        (o.filled * o.average_price for o in orders if o.average_price is not None), Decimal(0)
-    )
+    return traded_notional(orders)
 
 
 def narrating(planner: Planner) -> Planner:

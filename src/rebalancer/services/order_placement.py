@@ -11,7 +11,10 @@ For each slice of a planned order (slices keep every order under the max order n
 4. a limit order is followed until it fills or times out, then cancelled and re-priced at the
    new touch or sent as a market order for the rest (``OrderSettings``).
 
-Every report from the venue is written to the Store as it arrives.
+Every report from the venue is written to the Store as it arrives. An acknowledged order is
+published as ``OrderPlaced`` (with the send-to-acknowledgement latency), an order that ends with a
+fill as ``OrderFilled`` (with its slippage against the planned price), and a node that ends short
+of its amount as ``OrderFailed``.
 """
 
 from __future__ import annotations
@@ -23,17 +26,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from rebalancer.core.breaker import slippage_bps
 from rebalancer.core.client_ids import make_client_order_id
 from rebalancer.core.pretrade import check_notional, slice_order
 from rebalancer.core.reconcile import order_residual
 from rebalancer.domain.errors import AuthenticationFailed, OrderRejected, VenueError
+from rebalancer.domain.events import OrderFailed, OrderFilled, OrderPlaced
 from rebalancer.domain.market import Market, OrderSide, Rounding
 from rebalancer.domain.money import ZERO, format_decimal
 from rebalancer.domain.orders import OrderReport, OrderStatus, OrderType, SubmitOrder, TimeInForce
 from rebalancer.domain.plan import PlannedOrder
 from rebalancer.domain.records import OrderIntentState, OrderRecord
-from rebalancer.ports import Clock, Store, VenueGateway
+from rebalancer.ports import Clock, EventSink, Store, VenueGateway
 from rebalancer.services.breaker_keeper import BreakerKeeper
+from rebalancer.services.event_hub import EventHub
 from rebalancer.services.execution_settings import (
     ExecutionSettings,
     LimitFallback,
@@ -149,8 +155,10 @@ class OrderPlacement:
         *,
         budget: RunBudget,
         stop: asyncio.Event,
+        events: EventSink | None = None,
     ) -> None:
         self._store = store
+        self._events = events or EventHub(store)
         self._clock = clock
         self._breaker = breaker
         self._settings = settings
@@ -189,6 +197,20 @@ class OrderPlacement:
         complete = residual is None or residual.dust
         if reason and not complete:
             log.warning("order node %s of run %s: %s", node.id, job.run_id, reason)
+            await self._events.publish(
+                OrderFailed(
+                    at=self._clock.now(),
+                    run_id=job.run_id,
+                    venue=node.venue,
+                    symbol=node.symbol,
+                    side=node.side,
+                    node_id=node.id,
+                    round=job.round,
+                    requested=node.amount,
+                    filled=filled,
+                    reason=reason,
+                )
+            )
         return OrderNodeResult(node.id, node.amount, filled, cost, complete, reason)
 
     async def _slice(self, job: OrderJob, amount: Decimal) -> tuple[Decimal, Decimal]:
@@ -233,7 +255,33 @@ class OrderPlacement:
             report = await self._follow(job, report)
         # what did not fill goes back to the budget (a re-price or fallback sends it again)
         self._budget.spend(-notional * report.remaining / amount)
+        if report.filled > 0 and report.average_price is not None:
+            await self._tell_filled(job, report)
         return report
+
+    async def _tell_filled(self, job: OrderJob, report: OrderReport) -> None:
+        assert report.average_price is not None
+        assert report.client_order_id is not None
+        node = job.node
+        await self._events.publish(
+            OrderFilled(
+                at=self._clock.now(),
+                run_id=job.run_id,
+                venue=node.venue,
+                symbol=node.symbol,
+                side=node.side,
+                amount=report.amount,
+                filled=report.filled,
+                average_price=report.average_price,
+                expected_price=node.price,
+                slippage_bps=slippage_bps(node.side, node.price, report.average_price),
+                fee=report.fee,
+                fee_asset=report.fee_asset,
+                client_order_id=report.client_order_id,
+                node_id=node.id,
+                round=job.round,
+            )
+        )
 
     async def _touch(self, job: OrderJob) -> Decimal:
         """The limit price at the touch: our side's best price, on the tick."""
@@ -293,8 +341,9 @@ class OrderPlacement:
     async def _create(self, job: OrderJob, command: SubmitOrder) -> OrderReport | None:
         """Send once; None when the order definitively does not exist after an ambiguous send."""
         cid = command.client_order_id
+        sent = asyncio.get_running_loop().time()
         try:
-            return await job.gateway.create_order(command)
+            report = await job.gateway.create_order(command)
         except (OrderRejected, AuthenticationFailed) as error:
             await self._store.update_order(
                 cid, at=self._clock.now(), state=OrderIntentState.REJECTED, reason=str(error)
@@ -306,6 +355,9 @@ class OrderPlacement:
                 cid, at=self._clock.now(), state=OrderIntentState.UNKNOWN, reason=str(error)
             )
             log.warning("order %s: outcome unknown (%s); looking it up", cid, error)
+        else:
+            await self._tell_placed(job, command, asyncio.get_running_loop().time() - sent)
+            return report
         settings = self._settings.orders
         await self._clock.sleep(settings.ambiguous_grace_s)
         found = await with_retries(
@@ -325,6 +377,23 @@ class OrderPlacement:
             return None
         log.info("order %s: found on the venue after an ambiguous create", cid)
         return found
+
+    async def _tell_placed(self, job: OrderJob, command: SubmitOrder, latency_s: float) -> None:
+        await self._events.publish(
+            OrderPlaced(
+                at=self._clock.now(),
+                run_id=job.run_id,
+                venue=job.node.venue,
+                symbol=command.symbol,
+                side=command.side,
+                amount=command.amount,
+                price=command.price,
+                client_order_id=command.client_order_id,
+                node_id=job.node.id,
+                round=job.round,
+                latency_s=Decimal(f"{latency_s:.6f}"),
+            )
+        )
 
     async def _follow(self, job: OrderJob, report: OrderReport) -> OrderReport:
         """Poll an open order until it is terminal or times out; then cancel and settle it."""

@@ -4,9 +4,9 @@ A run is created ``NEW``; a plan above the approval notional waits in ``AWAITING
 otherwise it goes ``PROCESSING`` and executes. After each round a fresh snapshot is taken and
 the residual planned; the loop ends when the plan is empty (inside the bands), after
 ``max_rounds``, when the breaker stops trading or when the executor is told to stop. Each round
-is saved (snapshot and plan JSON) and appended as an ``UPDATED`` event on the run. The run ends
-``FILLED``, ``PARTIALLY_FILLED`` or ``FAILED`` from what its rounds achieved; a stopped run stays
-``PROCESSING`` for recovery to settle.
+is saved (snapshot and plan JSON) and published as a ``RoundPlanned`` event (the broker's
+``UPDATED``). The run ends ``FILLED``, ``PARTIALLY_FILLED`` or ``FAILED`` from what its rounds
+achieved (``RunEnded``); a stopped run stays ``PROCESSING`` for recovery to settle.
 """
 
 from __future__ import annotations
@@ -20,16 +20,26 @@ from rebalancer.core.drift import drift_of_snapshot
 from rebalancer.core.reconcile import run_status
 from rebalancer.domain.breaker import BreakerState
 from rebalancer.domain.errors import InvalidValue
+from rebalancer.domain.events import (
+    RoundPlanned,
+    RunApproved,
+    RunAwaitingApproval,
+    RunCancelled,
+    RunEnded,
+    RunTriggered,
+)
 from rebalancer.domain.money import ZERO, format_decimal, to_decimal
 from rebalancer.domain.plan import Plan, RunType
 from rebalancer.domain.policy import Policy
 from rebalancer.domain.records import EventRecord, RunRecord
 from rebalancer.domain.runs import RunStatus, Trigger
 from rebalancer.domain.snapshot import Snapshot
-from rebalancer.ports import Clock, Store, VenueGateway
+from rebalancer.ports import Clock, EventSink, Store, VenueGateway
+from rebalancer.services.event_hub import EventHub
 from rebalancer.services.executor import Executor, RoundReport, VenueBook
 from rebalancer.services.order_placement import RunBudget
 from rebalancer.services.round_checks import RoundChecks
+from rebalancer.services.run_outcome import fees_in_quote, traded_notional
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +66,7 @@ def inside_bands(snapshot: Snapshot, policy: Policy, run_type: RunType) -> bool:
     return not drift_of_snapshot(snapshot, policy).any_breached
 
 
-AWAITING_APPROVAL_EVENT = "awaiting_approval"
+AWAITING_APPROVAL_EVENT = RunAwaitingApproval.__name__
 # An approved run is planned again from fresh data before it trades; if that plan would trade
 # more than this multiple of what the person approved, it waits for a new approval instead.
 APPROVED_NOTIONAL_TOLERANCE = Decimal("1.10")
@@ -102,15 +112,23 @@ class RebalanceCycle:
         executor: Executor,
         gateways: Mapping[str, VenueGateway],
         deps: CycleDeps,
+        *,
+        events: EventSink | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._executor = executor
         self._gateways = gateways
         self._deps = deps
+        self._events = events or EventHub(store)
         settings = executor.settings
         self._checks = RoundChecks(
-            store, clock, executor.breaker, settings.limits, settings.max_snapshot_age_s
+            store,
+            clock,
+            executor.breaker,
+            settings.limits,
+            settings.max_snapshot_age_s,
+            events=self._events,
         )
 
     async def start(
@@ -126,17 +144,24 @@ class RebalanceCycle:
     ) -> RunRecord:
         """Create a run and carry it out (or park it for approval); return it as it ended.
 
-        ``why`` (the trigger's reason in words) is kept as the run's ``triggered`` event.
+        ``why`` (the trigger's reason in words) is kept in the run's ``RunTriggered`` event.
         ``snapshot`` is the one the trigger decided on, so the first round plans from exactly
         what triggered it (and skips a second read of every venue); None takes a fresh one.
         """
         run = await self._store.create_run(
             policy.name, run_type, trigger, amount=amount, at=self._clock.now()
         )
-        if why is not None:
-            await self._store.append_event(
-                "triggered", {"trigger": trigger.value, "reason": why}, run_id=run.id
+        await self._events.publish(
+            RunTriggered(
+                at=run.created_at,
+                portfolio=run.portfolio,
+                run_id=run.id,
+                run_type=run_type,
+                trigger=trigger,
+                reason=why or "",
+                amount=amount,
             )
+        )
         if snapshot is None:
             snapshot = await self._deps.take_snapshot()
         plan = self._deps.planner(snapshot, policy, run_type, amount)
@@ -154,11 +179,15 @@ class RebalanceCycle:
         await self._store.save_round(
             run.id, round_, self._deps.snapshot_json(snapshot), self._deps.plan_json(plan)
         )
-        await self._store.append_event(
-            AWAITING_APPROVAL_EVENT,
-            {"round": round_, "notional": format_decimal(plan_notional(plan))},
-            run_id=run.id,
-            at=self._clock.now(),
+        await self._events.publish(
+            RunAwaitingApproval(
+                at=self._clock.now(),
+                portfolio=run.portfolio,
+                run_id=run.id,
+                round=round_,
+                notional=plan_notional(plan),
+                reason=reason,
+            )
         )
         return await self._store.set_run_status(run.id, RunStatus.AWAITING_APPROVAL, reason)
 
@@ -195,7 +224,9 @@ class RebalanceCycle:
         run = await self._store.get_run(run_id)
         if run.status is not RunStatus.AWAITING_APPROVAL:
             raise InvalidValue(f"run {run_id}: is {run.status}, not AWAITING_APPROVAL")
-        await self._store.append_event("approved", {"by": by}, run_id=run.id, at=self._clock.now())
+        await self._events.publish(
+            RunApproved(at=self._clock.now(), portfolio=run.portfolio, run_id=run.id, by=by)
+        )
         return await self.carry_out_approved(run, policy)
 
     async def cancel(self, run_id: str, by: str) -> RunRecord:
@@ -203,9 +234,13 @@ class RebalanceCycle:
         run = await self._store.get_run(run_id)
         if run.status not in (RunStatus.NEW, RunStatus.AWAITING_APPROVAL):
             raise InvalidValue(f"run {run_id}: is {run.status}, only a run not yet trading cancels")
-        return await self._store.set_run_status(
+        cancelled = await self._store.set_run_status(
             run.id, RunStatus.CANCELLED, f"cancelled by {by}", at=self._clock.now()
         )
+        await self._events.publish(
+            RunCancelled(at=self._clock.now(), portfolio=run.portfolio, run_id=run.id, by=by)
+        )
+        return cancelled
 
     async def carry_out(
         self,
@@ -256,7 +291,29 @@ class RebalanceCycle:
                 tally.stop(f"residual left after {max_rounds} rounds")
         status = tally.status()
         log.info("run %s ended %s (%s)", run.id, status, tally.reason or "done")
-        return await self._store.set_run_status(run.id, status, tally.reason, at=self._clock.now())
+        ended = await self._store.set_run_status(run.id, status, tally.reason, at=self._clock.now())
+        await self._tell_ended(ended, policy, snapshot)
+        return ended
+
+    async def _tell_ended(self, run: RunRecord, policy: Policy, snapshot: Snapshot) -> None:
+        """Publish ``RunEnded`` with what the run traded, its fees and the drift it left."""
+        orders = await self._store.orders_for_run(run.id)
+        drift = drift_of_snapshot(snapshot, policy)
+        residual = max((abs(item.drift) for item in drift.assets), default=ZERO)
+        await self._events.publish(
+            RunEnded(
+                at=self._clock.now(),
+                portfolio=run.portfolio,
+                run_id=run.id,
+                status=run.status,
+                reason=run.reason or "",
+                rounds=run.rounds,
+                traded=traded_notional(orders),
+                cost=fees_in_quote(orders),
+                residual=residual,
+                inside_bands=not drift.any_breached,
+            )
+        )
 
     async def _round(
         self,
@@ -271,11 +328,17 @@ class RebalanceCycle:
         await self._store.save_round(
             run.id, round_no, self._deps.snapshot_json(snapshot), self._deps.plan_json(plan)
         )
-        await self._store.append_event(
-            "UPDATED",
-            {"round": round_no, "orders": len(plan.orders), "transfers": len(plan.transfers)},
-            run_id=run.id,
-            at=self._clock.now(),
+        await self._events.publish(
+            RoundPlanned(
+                at=self._clock.now(),
+                portfolio=run.portfolio,
+                run_id=run.id,
+                round=round_no,
+                orders=len(plan.orders),
+                transfers=len(plan.transfers),
+                notional=plan_notional(plan),
+                estimated_cost=plan.estimated_cost,
+            )
         )
         venues = VenueBook(
             gateways=self._gateways,

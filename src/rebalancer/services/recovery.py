@@ -28,6 +28,7 @@ from typing import TypeVar
 
 from rebalancer.core.client_ids import is_ours
 from rebalancer.domain.errors import VenueError
+from rebalancer.domain.events import RunEnded
 from rebalancer.domain.orders import OrderStatus
 from rebalancer.domain.records import (
     OrderIntentState,
@@ -36,10 +37,12 @@ from rebalancer.domain.records import (
     TransferState,
 )
 from rebalancer.domain.runs import RunStatus
-from rebalancer.ports import Clock, Store, VenueGateway
+from rebalancer.ports import Clock, EventSink, Store, VenueGateway
 from rebalancer.services.breaker_keeper import BreakerKeeper
+from rebalancer.services.event_hub import EventHub
 from rebalancer.services.execution_settings import ExecutionSettings
 from rebalancer.services.order_placement import save_report
+from rebalancer.services.run_outcome import fees_in_quote, traded_notional
 from rebalancer.services.transfers import TransferRunner
 from rebalancer.services.venue_reads import with_retries
 
@@ -76,8 +79,11 @@ class Recovery:
         breaker: BreakerKeeper,
         settings: ExecutionSettings,
         gateways: Mapping[str, VenueGateway],
+        *,
+        events: EventSink | None = None,
     ) -> None:
         self._store = store
+        self._events = events or EventHub(store)
         self._clock = clock
         self._breaker = breaker
         self._settings = settings
@@ -172,7 +178,9 @@ class Recovery:
 
     async def _check_transfers(self, report: RecoveryReport) -> None:
         stop = asyncio.Event()  # checking once never waits
-        runner = TransferRunner(self._store, self._clock, self._breaker, self._settings, stop)
+        runner = TransferRunner(
+            self._store, self._clock, self._breaker, self._settings, stop, events=self._events
+        )
         for transfer in await self._store.pending_transfers():
             source = self._gateways.get(transfer.source)
             destination = self._gateways.get(transfer.destination)
@@ -228,8 +236,20 @@ class Recovery:
                 continue  # on a venue we could not reconcile: settle it next time
             filled = any(order.filled > 0 for order in orders)
             status = RunStatus.PARTIALLY_FILLED if filled else RunStatus.FAILED
-            await self._store.set_run_status(
+            ended = await self._store.set_run_status(
                 run.id, status, "interrupted: settled by recovery", at=self._clock.now()
             )
             report.settled_runs[run.id] = status
+            await self._events.publish(
+                RunEnded(
+                    at=ended.updated_at,
+                    portfolio=ended.portfolio,
+                    run_id=ended.id,
+                    status=status,
+                    reason=ended.reason or "",
+                    rounds=ended.rounds,
+                    traded=traded_notional(orders),
+                    cost=fees_in_quote(orders),
+                )
+            )
             log.warning("recovery: run %s was interrupted; settled as %s", run.id, status)

@@ -25,12 +25,14 @@ from rebalancer.core.reconcile import (
     fill_deltas,
     withdrawal_deltas,
 )
+from rebalancer.domain.events import ReconciliationMismatch
 from rebalancer.domain.plan import Plan
 from rebalancer.domain.quotes import Quote
 from rebalancer.domain.records import TransferState
 from rebalancer.domain.snapshot import Snapshot
-from rebalancer.ports import Clock, Store
+from rebalancer.ports import Clock, EventSink, Store
 from rebalancer.services.breaker_keeper import BreakerKeeper
+from rebalancer.services.event_hub import EventHub
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +64,11 @@ class RoundChecks:
         breaker: BreakerKeeper,
         limits: PretradeLimits,
         max_snapshot_age_s: float | None,
+        *,
+        events: EventSink | None = None,
     ) -> None:
         self._store = store
+        self._events = events or EventHub(store)
         self._clock = clock
         self._breaker = breaker
         self._limits = limits
@@ -101,6 +106,14 @@ class RoundChecks:
         if not mismatches:
             return None
         detail = "; ".join(str(m) for m in mismatches[:5])
+        await self._events.publish(
+            ReconciliationMismatch(
+                at=self._clock.now(),
+                run_id=run_id,
+                detail=detail,
+                venues=tuple(sorted({m.venue for m in mismatches})),
+            )
+        )
         await self._breaker.trip(TripReason.RECONCILIATION_MISMATCH, detail)
         return detail
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rebalancer.core.client_ids import make_client_order_id
+from rebalancer.domain.events import RunTriggered
 from rebalancer.domain.records import (
     EventRecord,
     NodeKind,
@@ -36,8 +37,8 @@ class RunHistory:
     def trigger_reason(self) -> str | None:
         """The trigger's reason in words, when the run recorded one."""
         for event in self.events:
-            if event.kind == "triggered":
-                return str(event.payload.get("reason", ""))
+            if event.kind == RunTriggered.__name__:
+                return str(event.payload.get("reason", "")) or None
         return None
 
 

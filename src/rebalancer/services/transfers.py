@@ -13,7 +13,8 @@ it the same way: a network error is never read as "not sent".
 The withdrawal's status is followed at the source and the deposit's arrival at the destination
 (matched by transaction id, or by amount after the fee). A transfer that has not arrived by its
 deadline is logged at ERROR and trips the breaker (``TRANSFER_OVERDUE``); it stays pending in the
-Store so recovery keeps following it.
+Store so recovery keeps following it. Each step is published: ``TransferSent`` when the venue has
+the withdrawal, ``TransferArrived``, ``TransferLate``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from decimal import Decimal
 from rebalancer.core.breaker import TripReason
 from rebalancer.core.client_ids import make_transfer_client_id
 from rebalancer.domain.errors import AuthenticationFailed, OrderRejected, VenueError
+from rebalancer.domain.events import TransferArrived, TransferLate, TransferSent
 from rebalancer.domain.plan import PlannedTransfer
 from rebalancer.domain.records import TransferRecord, TransferState
 from rebalancer.domain.transfers import (
@@ -35,8 +37,9 @@ from rebalancer.domain.transfers import (
     TransferStatus,
     WithdrawRequest,
 )
-from rebalancer.ports import Clock, Store, VenueGateway
+from rebalancer.ports import Clock, EventSink, Store, VenueGateway
 from rebalancer.services.breaker_keeper import BreakerKeeper
+from rebalancer.services.event_hub import EventHub
 from rebalancer.services.execution_settings import ExecutionSettings
 from rebalancer.services.pauses import pause
 from rebalancer.services.venue_reads import with_retries
@@ -93,8 +96,11 @@ class TransferRunner:
         breaker: BreakerKeeper,
         settings: ExecutionSettings,
         stop: asyncio.Event,
+        *,
+        events: EventSink | None = None,
     ) -> None:
         self._store = store
+        self._events = events or EventHub(store)
         self._clock = clock
         self._breaker = breaker
         self._settings = settings
@@ -221,7 +227,7 @@ class TransferRunner:
 
     async def _adopt(self, record: TransferRecord, report: TransferReport) -> TransferRecord:
         """Record the venue's withdrawal as this transfer's (``SUBMITTED``)."""
-        return await self._store.update_transfer(
+        adopted = await self._store.update_transfer(
             record.id,
             at=self._clock.now(),
             state=TransferState.SUBMITTED,
@@ -229,6 +235,20 @@ class TransferRunner:
             fee=report.fee if report.fee is not None else record.fee,
             reason=None,
         )
+        await self._events.publish(
+            TransferSent(
+                at=self._clock.now(),
+                run_id=adopted.run_id,
+                transfer_id=adopted.id,
+                asset=adopted.asset,
+                network=adopted.network,
+                source=adopted.source,
+                destination=adopted.destination,
+                amount=adopted.amount,
+                fee=adopted.fee,
+            )
+        )
+        return adopted
 
     async def follow(
         self, record: TransferRecord, source: VenueGateway, destination: VenueGateway
@@ -279,13 +299,25 @@ class TransferRunner:
         arrival = find_arrival(list(deposits), withdrawal, record.amount - (record.fee or 0))
         if arrival is not None:
             log.info("transfer %s arrived at %s", record.id, record.destination)
-            return await self._store.update_transfer(
+            arrived = await self._store.update_transfer(
                 record.id,
                 at=self._clock.now(),
                 state=TransferState.ARRIVED,
                 deposit_id=arrival.id,
                 arrived_at=self._clock.now(),
             )
+            await self._events.publish(
+                TransferArrived(
+                    at=self._clock.now(),
+                    run_id=arrived.run_id,
+                    transfer_id=arrived.id,
+                    asset=arrived.asset,
+                    source=arrived.source,
+                    destination=arrived.destination,
+                    amount=arrived.amount,
+                )
+            )
+            return arrived
         if (
             withdrawal is not None
             and withdrawal.status is TransferStatus.OK
@@ -303,5 +335,17 @@ class TransferRunner:
         )
         log.error("%s", detail)
         await self._store.update_transfer(record.id, at=self._clock.now(), reason="overdue")
+        await self._events.publish(
+            TransferLate(
+                at=self._clock.now(),
+                run_id=record.run_id,
+                transfer_id=record.id,
+                asset=record.asset,
+                source=record.source,
+                destination=record.destination,
+                amount=record.amount,
+                deadline=record.deadline,
+            )
+        )
         await self._breaker.trip(TripReason.TRANSFER_OVERDUE, detail)
         return TransferResult(record.node_id, False, "overdue")

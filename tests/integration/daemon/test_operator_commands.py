@@ -55,7 +55,7 @@ def test_a_plan_above_the_approval_notional_waits_until_approved(
     assert thread_sim.orders()
     assert main(["runs", "show", str(done["id"]), "--config", str(config), "--json"]) == 0
     kinds = [e["kind"] for e in json.loads(capsys.readouterr().out)["events"]]
-    assert "approved" in kinds
+    assert "RunApproved" in kinds
 
 
 def test_approving_a_run_that_is_not_waiting_is_refused(
@@ -99,7 +99,7 @@ async def _halt(state_dir: Path) -> None:
 async def _resume_events(state_dir: Path) -> list[dict[str, object]]:
     store = await open_store(sqlite_url(state_dir))
     try:
-        return [dict(e.payload) for e in await store.events() if e.kind == "resume"]
+        return [dict(e.payload) for e in await store.events() if e.kind == "BreakerResumed"]
     finally:
         await store.close()
 
@@ -125,7 +125,7 @@ def test_a_halted_breaker_stops_runs_until_a_person_resumes_it(
     assert code == 0
     assert "HALTED -> ACTIVE" in capsys.readouterr().out
     assert asyncio.run(_resume_events(state)) == [
-        {"by": "bob", "reason": "checked the venues", "from": "HALTED"}
+        {"by": "bob", "reason": "checked the venues", "previous": "HALTED", "portfolio": None}
     ]
     assert main(["run", "--config", str(config), "--once"]) == 0
     assert only_run(config, capsys)["status"] == "FILLED"

@@ -73,7 +73,7 @@ async def test_drifted_portfolio_is_rebalanced_and_the_run_ends_filled(world: Wo
     assert abs(btc_value / total * 100 - 50) < 5  # back inside the band
     rounds = await world.store.rounds_for_run(run.id)
     assert len(rounds) == 1
-    events = [e for e in await world.store.events(run.id) if e.kind == "UPDATED"]
+    events = [e for e in await world.store.events(run.id) if e.kind == "RoundPlanned"]
     assert [e.payload["round"] for e in events] == [1]
     assert all(o.state.is_terminal for o in await world.store.orders_for_run(run.id))
 
@@ -107,7 +107,7 @@ async def test_residual_left_after_max_rounds_ends_partially_filled(tmp_path: Pa
         assert run.status is RunStatus.PARTIALLY_FILLED
         assert run.reason is not None
         assert "residual" in run.reason
-        events = [e for e in await world.store.events(run.id) if e.kind == "UPDATED"]
+        events = [e for e in await world.store.events(run.id) if e.kind == "RoundPlanned"]
         assert [e.payload["round"] for e in events] == [1, 2]
     finally:
         await world.store.close()
@@ -278,3 +278,27 @@ async def test_approved_run_that_grew_past_what_was_approved_waits_for_a_new_app
     assert done.status is RunStatus.FILLED
     assert [r.round for r in await world.store.rounds_for_run(done.id)] == [1, 2, 3]
     assert {o.round for o in await world.store.orders_for_run(done.id)} == {3}
+
+
+async def test_a_run_logs_typed_events_from_trigger_to_end(world: World) -> None:
+    world.fund("binance", "BTC", "0.5")
+    world.fund("binance", "USDT", "10000")
+    cycle = RebalanceCycle(
+        world.store, world.clock, world.executor(), world.gateways, deps_for(world)
+    )
+
+    run = await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT, why="BTC 75% > 55%")
+
+    logged = list(await world.store.events(run.id))
+    kinds = [e.kind for e in logged]
+    assert kinds[:2] == ["RunTriggered", "RoundPlanned"]
+    assert kinds[-1] == "RunEnded"
+    assert {"OrderPlaced", "OrderFilled"} <= set(kinds)
+    assert logged[0].payload["reason"] == "BTC 75% > 55%"
+    ended = logged[-1].payload
+    assert (ended["status"], ended["portfolio"]) == ("FILLED", POLICY.name)
+    assert Decimal(str(ended["traded"])) > 0
+    assert ended["inside_bands"] is True
+    fill = next(e.payload for e in logged if e.kind == "OrderFilled")
+    assert fill["side"] == "sell"
+    assert Decimal(str(fill["filled"])) > 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -9,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rebalancer.domain.plan import RunType
 from rebalancer.domain.runs import Trigger
@@ -159,3 +162,104 @@ async def test_a_database_from_a_newer_release_is_refused_untouched(
         assert await current_revision(engine) == "9999"
     finally:
         await engine.dispose()
+
+
+OLD_RUN = (
+    "INSERT INTO runs (id, portfolio, run_type, trigger, status, rounds, amount, created_at,"
+    " updated_at) VALUES ('old2', 'core', 'withdraw', 'manual', 'FILLED', 1, '500',"
+    " '2024-03-01 00:00:00', '2024-03-01 00:00:00')"
+)
+OLD_EVENTS = [  # (second, run id, kind, payload) as the first releases wrote them
+    (1, "old2", "triggered", '{"reason":"asked","trigger":"manual"}'),
+    (2, "old2", "UPDATED", '{"orders":2,"round":1,"transfers":0}'),
+    (3, None, "breaker", '{"detail":"x","from":"ACTIVE","reason":"slippage","to":"HALTED"}'),
+    (4, None, "resume", '{"by":"bob","from":"HALTED","reason":"ok"}'),
+    (5, None, "something_else", "{}"),
+]
+
+
+async def _write_old_events(connection: AsyncConnection) -> None:
+    await connection.execute(text(OLD_RUN))
+    for second, run_id, kind, payload in OLD_EVENTS:
+        await connection.execute(
+            text("INSERT INTO events (at, run_id, kind, payload) VALUES (:at, :run, :kind, :p)"),
+            {
+                "at": datetime(2024, 3, 1, 0, 0, second, tzinfo=UTC),
+                "run": run_id,
+                "kind": kind,
+                "p": payload,
+            },
+        )
+
+
+async def test_old_event_names_and_fields_become_the_typed_ones(
+    empty_database_url: str,
+) -> None:
+    engine = create_engine(empty_database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade_to, "0002")
+            await _write_old_events(connection)
+    finally:
+        await engine.dispose()
+    store = await open_store(empty_database_url)
+    try:
+        logged = [(e.kind, dict(e.payload)) for e in await store.events()]
+        assert logged == [
+            (
+                "RunTriggered",
+                {
+                    "reason": "asked",
+                    "trigger": "manual",
+                    "portfolio": "core",
+                    "run_type": "withdraw",
+                    "amount": "500",
+                },
+            ),
+            ("RoundPlanned", {"orders": 2, "round": 1, "transfers": 0, "portfolio": "core"}),
+            (
+                "BreakerTransition",
+                {
+                    "detail": "x",
+                    "previous": "ACTIVE",
+                    "reason": "slippage",
+                    "state": "HALTED",
+                    "portfolio": None,
+                },
+            ),
+            (
+                "BreakerResumed",
+                {"by": "bob", "previous": "HALTED", "reason": "ok", "portfolio": None},
+            ),
+            ("something_else", {}),
+        ]
+        with pytest.raises(DBAPIError, match="append-only"):
+            async with store.engine.begin() as connection:
+                await connection.execute(text("DELETE FROM events"))
+    finally:
+        await store.close()
+
+
+def _downgrade_to(connection: Connection, revision: str) -> None:
+    command.downgrade(alembic_config(connection), revision)
+
+
+async def test_downgrading_the_typed_names_restores_the_old_rows(
+    empty_database_url: str,
+) -> None:
+    engine = create_engine(empty_database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade_to, "0002")
+            await _write_old_events(connection)
+            await connection.run_sync(_upgrade_to, "0003")
+            await connection.run_sync(_downgrade_to, "0002")
+            rows = (
+                await connection.execute(text("SELECT kind, payload FROM events ORDER BY id"))
+            ).all()
+    finally:
+        await engine.dispose()
+    kinds = [row.kind for row in rows]
+    assert kinds == ["triggered", "UPDATED", "breaker", "resume", "something_else"]
+    assert '"from":"ACTIVE"' in rows[2].payload
+    assert "portfolio" not in rows[0].payload
