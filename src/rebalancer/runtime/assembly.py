@@ -53,14 +53,33 @@ def breaker_limits(config: AppConfig) -> BreakerLimits:
     )
 
 
-def execution_settings(config: AppConfig, portfolio: PortfolioConfig) -> ExecutionSettings:
-    """One portfolio's ``execution`` and ``approval`` tables with the daemon-wide ``[risk]``."""
-    execution, risk = portfolio.execution, config.risk
+def pretrade_limits(config: AppConfig, policy: Policy) -> PretradeLimits:
+    """Every limit the pre-trade gate enforces on one portfolio's orders, each from its one key.
+
+    The per-order cap is the portfolio's ``limits.max_order_notional``, taken from its policy:
+    the very value the planner slices to, so the planner and the gate cannot disagree. The
+    notional and price limits are the daemon-wide ``[risk]`` table.
+    """
+    risk = config.risk
+    return PretradeLimits(
+        max_order_notional=policy.constraints.max_order_notional,
+        max_run_notional=risk.max_notional_per_run,
+        max_day_notional=risk.max_notional_per_day,
+        max_price_move=risk.max_price_jump_percent / HUNDRED,
+        max_venue_disagreement=risk.max_cross_venue_deviation_percent / HUNDRED,
+    )
+
+
+def execution_settings(config: AppConfig, name: str) -> ExecutionSettings:
+    """Portfolio ``name``'s ``execution`` and ``approval`` tables, with its pre-trade limits."""
+    portfolio = config.portfolio(name)
+    execution = portfolio.execution
     return ExecutionSettings(
         orders=OrderSettings(
             style=execution.order_type.value,  # type: ignore[arg-type]  # accepted and converted
             limit_timeout_s=execution.limit_timeout_s,
             limit_fallback=execution.on_limit_timeout.value,  # type: ignore[arg-type]
+            max_reprices=execution.max_reprices,
         ),
         transfers=TransferSettings(
             arrival_timeout_s=execution.transfer_timeout_s,
@@ -72,12 +91,7 @@ def execution_settings(config: AppConfig, portfolio: PortfolioConfig) -> Executi
                 for network, address in networks.items()
             },
         ),
-        limits=PretradeLimits(
-            max_run_notional=risk.max_notional_per_run,
-            max_day_notional=risk.max_notional_per_day,
-            max_price_move=risk.max_price_jump_percent / HUNDRED,
-            max_venue_disagreement=risk.max_cross_venue_deviation_percent / HUNDRED,
-        ),
+        limits=pretrade_limits(config, config.policy(name)),
         max_rounds=execution.max_rounds,
         max_snapshot_age_s=config.market_data.max_age_s,
         approval_above_notional=portfolio.approval.required_above_notional,
@@ -169,11 +183,11 @@ def assemble(wiring: Wiring, config: AppConfig, stop: asyncio.Event) -> Assembly
     breaker = BreakerKeeper(store, clock, breaker_limits(config), events=hub)
     routes = config.routes_for_snapshot()
     portfolios: dict[str, PortfolioWork] = {}
-    for name, portfolio in config.portfolios.items():
+    for name in config.portfolios:
         policy = config.policy(name)
         events = hub.scoped(name)
         executor = Executor(
-            store, clock, breaker, execution_settings(config, portfolio), stop, events=events
+            store, clock, breaker, execution_settings(config, name), stop, events=events
         )
         deps = CycleDeps(
             take_snapshot=snapshot_source(wiring.market_state, store, policy, routes),
@@ -184,11 +198,23 @@ def assemble(wiring: Wiring, config: AppConfig, stop: asyncio.Event) -> Assembly
         gateways = {venue: wiring.gateways[venue] for venue in policy.venues}
         cycle = RebalanceCycle(store, clock, executor, gateways, deps, events=events)
         portfolios[name] = PortfolioWork(policy, cycle, deps)
-    first = next(iter(config.portfolios.values()))
     recovery = Recovery(
-        store, clock, breaker, execution_settings(config, first), dict(wiring.gateways), events=hub
+        store, clock, breaker, recovery_settings(config), dict(wiring.gateways), events=hub
     )
     return Assembly(portfolios, breaker, recovery)
+
+
+def recovery_settings(config: AppConfig) -> dict[str, ExecutionSettings]:
+    """Per venue, the execution settings of the portfolio that owns it (one owner per venue).
+
+    A venue no portfolio lists is recovered with the defaults (nothing of ours trades there).
+    """
+    owned = {
+        venue: execution_settings(config, name)
+        for name, portfolio in config.portfolios.items()
+        for venue in portfolio.venues
+    }
+    return {venue: owned.get(venue, ExecutionSettings()) for venue in config.venues}
 
 
 def build_loop(wiring: Wiring, stop: asyncio.Event) -> DaemonLoop:

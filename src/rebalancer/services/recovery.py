@@ -16,6 +16,10 @@ source that cannot answer is reported unreconciled. Every pending transfer is th
 Then every run in flight is settled: a run waiting for approval keeps waiting; any other ends
 ``PARTIALLY_FILLED`` if some of its orders filled, else ``FAILED``, with the reason
 "interrupted". Running recovery twice changes nothing the second time.
+
+Each venue is reconciled with the execution settings of the portfolio that owns it (read
+retries and waits; a transfer is checked with its source venue's), so portfolios tuned
+differently are recovered as they trade.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from typing import TypeVar
 from rebalancer.core.client_ids import is_ours
 from rebalancer.domain.errors import VenueError
 from rebalancer.domain.events import RunEnded
-from rebalancer.domain.orders import OrderStatus
+from rebalancer.domain.orders import OrderReport, OrderStatus
 from rebalancer.domain.records import (
     OrderIntentState,
     OrderRecord,
@@ -77,27 +81,35 @@ class Recovery:
         store: Store,
         clock: Clock,
         breaker: BreakerKeeper,
-        settings: ExecutionSettings,
+        settings: Mapping[str, ExecutionSettings],
         gateways: Mapping[str, VenueGateway],
         *,
         events: EventSink | None = None,
     ) -> None:
+        """``settings`` maps every venue of ``gateways`` to its owning portfolio's settings."""
+        missing = sorted(set(gateways) - set(settings))
+        if missing:
+            raise ValueError(f"recovery: no execution settings for venue(s) {', '.join(missing)}")
         self._store = store
         self._events = events or EventHub(store)
         self._clock = clock
         self._breaker = breaker
-        self._settings = settings
+        self._settings = dict(settings)
         self._gateways = gateways
+
+    def settings_for(self, venue: str) -> ExecutionSettings:
+        """The execution settings ``venue`` is reconciled with (its portfolio's)."""
+        return self._settings[venue]
 
     async def run(self) -> RecoveryReport:
         """Reconcile every venue, then settle every run in flight."""
         await self._breaker.load()
         report = RecoveryReport()
         pending = await self._store.non_terminal_orders()
-        for venue, gateway in sorted(self._gateways.items()):
+        for venue in sorted(self._gateways):
             mine = [order for order in pending if order.venue == venue]
             try:
-                await self._reconcile_venue(gateway, mine, report)
+                await self._reconcile_venue(venue, mine, report)
             except VenueError as error:
                 report.unreconciled[venue] = str(error)
                 log.error(
@@ -118,8 +130,9 @@ class Recovery:
         await self._check_transfers(report)
         return report
 
-    async def _read(self, call: Callable[[], Awaitable[T]]) -> T:
-        orders = self._settings.orders
+    async def _read(self, venue: str, call: Callable[[], Awaitable[T]]) -> T:
+        """A read or cancel on ``venue``, retried as its portfolio's settings say."""
+        orders = self._settings[venue].orders
         return await with_retries(
             call,
             attempts=orders.lookup_attempts,
@@ -128,36 +141,39 @@ class Recovery:
         )
 
     async def _reconcile_venue(
-        self, gateway: VenueGateway, pending: list[OrderRecord], report: RecoveryReport
+        self, venue: str, pending: list[OrderRecord], report: RecoveryReport
     ) -> None:
-        await self._read(gateway.fetch_balances)
+        gateway = self._gateways[venue]
+        await self._read(venue, gateway.fetch_balances)
         known = {order.client_order_id for order in pending}
         for order in pending:
-            await self._settle_order(gateway, order, report)
-        for open_order in await self._read(gateway.fetch_open_orders):
+            await self._settle_order(venue, order, report)
+        for open_order in await self._read(venue, gateway.fetch_open_orders):
             cid = open_order.client_order_id
             if cid is None or not is_ours(cid) or cid in known:
                 continue
-            await self._cancel_stray(gateway, open_order.symbol, cid, report)
+            await self._cancel_stray(venue, open_order.symbol, cid, report)
 
     async def _cancel_stray(
-        self, gateway: VenueGateway, symbol: str, cid: str, report: RecoveryReport
+        self, venue: str, symbol: str, cid: str, report: RecoveryReport
     ) -> None:
         """Cancel an open order of ours the Store does not count as live (never, or terminal)."""
-        log.warning(
-            "recovery: %s has our open order %s the store does not track", gateway.name, cid
-        )
-        await self._read(lambda: gateway.cancel_order(symbol, cid))
-        final = await self._read(lambda: gateway.fetch_order_by_client_id(symbol, cid))
+        gateway = self._gateways[venue]
+        log.warning("recovery: %s has our open order %s the store does not track", venue, cid)
+        await self._read(venue, lambda: gateway.cancel_order(symbol, cid))
+        final = await self._read(venue, lambda: gateway.fetch_order_by_client_id(symbol, cid))
         if final is not None and await self._store.get_order(cid) is not None:
             await save_report(self._store, final, self._clock)
         report.stray_orders.append(cid)
 
-    async def _settle_order(
-        self, gateway: VenueGateway, order: OrderRecord, report: RecoveryReport
-    ) -> None:
+    async def _settle_order(self, venue: str, order: OrderRecord, report: RecoveryReport) -> None:
+        gateway = self._gateways[venue]
         cid = order.client_order_id
-        found = await self._read(lambda: gateway.fetch_order_by_client_id(order.symbol, cid))
+
+        async def look_up() -> OrderReport | None:
+            return await gateway.fetch_order_by_client_id(order.symbol, cid)
+
+        found = await self._read(venue, look_up)
         if found is None:
             await self._store.update_order(
                 cid,
@@ -168,19 +184,16 @@ class Recovery:
             report.never_arrived.append(cid)
             return
         if found.status is OrderStatus.OPEN:
-            await self._read(lambda: gateway.cancel_order(order.symbol, cid))
+            await self._read(venue, lambda: gateway.cancel_order(order.symbol, cid))
             report.cancelled_orders.append(cid)
-            found = await self._read(lambda: gateway.fetch_order_by_client_id(order.symbol, cid))
+            found = await self._read(venue, look_up)
             if found is None:
-                raise VenueError(gateway.name, f"order {cid} vanished while being cancelled")
+                raise VenueError(venue, f"order {cid} vanished while being cancelled")
         await save_report(self._store, found, self._clock)
         report.settled_orders.append(cid)
 
     async def _check_transfers(self, report: RecoveryReport) -> None:
         stop = asyncio.Event()  # checking once never waits
-        runner = TransferRunner(
-            self._store, self._clock, self._breaker, self._settings, stop, events=self._events
-        )
         for transfer in await self._store.pending_transfers():
             source = self._gateways.get(transfer.source)
             destination = self._gateways.get(transfer.destination)
@@ -191,6 +204,10 @@ class Recovery:
                 or transfer.destination in report.unreconciled
             ):
                 continue
+            settings = self._settings[transfer.source]  # both ends belong to one portfolio
+            runner = TransferRunner(
+                self._store, self._clock, self._breaker, settings, stop, events=self._events
+            )
             try:
                 current = transfer
                 if current.state is TransferState.PENDING_SUBMIT or not current.withdrawal_id:

@@ -4,22 +4,25 @@ change, which symbols are watched, and the systemd environment."""
 from __future__ import annotations
 
 import os
+from dataclasses import fields
 from decimal import Decimal
 from pathlib import Path
 
 from tests.e2e.harness import write_daemon_config
 
+from rebalancer.core.pretrade import PretradeLimits
 from rebalancer.runtime.assembly import (
     breaker_limits,
     execution_settings,
     market_data_settings,
+    recovery_settings,
     transfer_poll_s,
     watched_symbols,
 )
 from rebalancer.runtime.gateways import config_secrets, venue_spec
 from rebalancer.runtime.reload import restart_needed
 from rebalancer.runtime.systemd import SystemdNotifier
-from rebalancer.services.execution_settings import LimitFallback, OrderStyle
+from rebalancer.services.execution_settings import ExecutionSettings, LimitFallback, OrderStyle
 from rebalancer.settings import AppConfig, VenueConfig, load_config
 
 
@@ -36,7 +39,7 @@ def config_at(tmp_path: Path, **options: object) -> AppConfig:
 def test_portfolio_tables_become_the_executors_settings(tmp_path: Path) -> None:
     config = config_at(tmp_path, approval_above="2500")
 
-    settings = execution_settings(config, config.portfolio("core"))
+    settings = execution_settings(config, "core")
 
     assert settings.approval_above_notional == Decimal(2500)
     assert settings.max_rounds == 3
@@ -45,6 +48,61 @@ def test_portfolio_tables_become_the_executors_settings(tmp_path: Path) -> None:
     assert settings.orders.limit_fallback is LimitFallback.REPRICE
     assert settings.limits.max_price_move == Decimal("0.15")  # [risk] default 15 %
     assert settings.max_snapshot_age_s == config.market_data.max_age_s
+    assert settings.orders.max_reprices == 2  # [execution] max_reprices default
+
+
+def test_every_pretrade_limit_is_filled_from_its_one_config_key(tmp_path: Path) -> None:
+    config = config_at(tmp_path, max_order_notional="1500")
+    path = config.source_file
+    assert path is not None
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + '[risk]\nmax_notional_per_run = "20000"\nmax_notional_per_day = "50000"\n'
+        + 'max_price_jump_percent = "12"\nmax_cross_venue_deviation_percent = "3"\n',
+        encoding="utf-8",
+    )
+    config = load_config(path, env={})
+
+    limits = execution_settings(config, "core").limits
+
+    assert limits == PretradeLimits(
+        max_order_notional=Decimal(1500),
+        max_run_notional=Decimal(20000),
+        max_day_notional=Decimal(50000),
+        max_price_move=Decimal("0.12"),
+        max_venue_disagreement=Decimal("0.03"),
+    )
+    # the gate holds orders to the very cap the planner slices to
+    assert limits.max_order_notional == config.policy("core").constraints.max_order_notional
+    unset = [f.name for f in fields(PretradeLimits) if getattr(limits, f.name) is None]
+    assert unset == []  # a new limit that assembly forgets to fill fails here
+
+
+def test_each_venue_is_recovered_with_the_settings_of_the_portfolio_that_owns_it(
+    tmp_path: Path,
+) -> None:
+    config = config_at(tmp_path)
+    path = config.source_file
+    assert path is not None
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + '[portfolios.second]\nquote = "USDT"\nvenues = ["third"]\n'
+        + '[portfolios.second.weights]\nBTC = "50"\nUSDT = "50"\n'
+        + '[portfolios.second.execution]\ntransfer_timeout_s = 99\norder_type = "limit"\n'
+        + '[venues.third]\nexchange = "binance"\n'
+        + f'sim_connection = "{tmp_path / "conn.json"}"\n'
+        + '[venues.spare]\nexchange = "okx"\n'
+        + f'sim_connection = "{tmp_path / "conn.json"}"\n',
+        encoding="utf-8",
+    )
+    config = load_config(path, env={})
+
+    settings = recovery_settings(config)
+
+    assert settings["binance"] == settings["okx"] == execution_settings(config, "core")
+    assert settings["third"] == execution_settings(config, "second")
+    assert settings["third"].transfers.arrival_timeout_s == 99
+    assert settings["spare"] == ExecutionSettings()  # no portfolio trades there
 
 
 def test_risk_and_market_data_tables_are_carried_over(tmp_path: Path) -> None:

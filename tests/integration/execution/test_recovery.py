@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+
+import pytest
 
 from rebalancer.core.client_ids import make_client_order_id
 from rebalancer.domain.market import OrderSide
@@ -13,6 +16,7 @@ from rebalancer.domain.records import OrderIntentState, OrderRecord
 from rebalancer.domain.runs import RunStatus
 from rebalancer.persistence import open_store, sqlite_url
 from rebalancer.services.breaker_keeper import BreakerKeeper
+from rebalancer.services.execution_settings import ExecutionSettings
 from rebalancer.services.recovery import Recovery
 from rebalancer.venues.simulated.gateway import SimulatedGateway
 
@@ -70,13 +74,19 @@ async def interrupted_run(world: World) -> tuple[str, dict[str, str]]:
     }
 
 
+def recovery_of(world: World, **settings: ExecutionSettings) -> Recovery:
+    """Recovery over the world's venues with its settings, or the ones ``settings`` names."""
+    per_venue = {venue: settings.get(venue, world.settings) for venue in world.gateways}
+    return Recovery(world.store, world.clock, world.breaker, per_venue, world.gateways)
+
+
 async def restart(world: World, tmp_path: Path) -> Recovery:
     """A fresh process: new store connection, new gateways, breaker loaded from the store."""
     store = await open_store(sqlite_url(tmp_path))
     world.store = store
     gateways = {v: SimulatedGateway(world.engine, v, f"key-{v}") for v in world.gateways}
     breaker = BreakerKeeper(store, world.clock)
-    return Recovery(store, world.clock, breaker, world.settings, gateways)
+    return Recovery(store, world.clock, breaker, dict.fromkeys(gateways, world.settings), gateways)
 
 
 async def test_recovery_after_an_interrupted_run_settles_each_order_exactly_once(
@@ -138,7 +148,7 @@ async def test_our_open_order_unknown_to_the_store_is_cancelled(world: World) ->
             TimeInForce.GTC,
         )
     )
-    recovery = Recovery(world.store, world.clock, world.breaker, world.settings, world.gateways)
+    recovery = recovery_of(world)
 
     report = await recovery.run()
 
@@ -152,7 +162,7 @@ async def test_venue_that_cannot_be_reconciled_is_reported_and_its_run_left_open
 ) -> None:
     run_id, _ = await interrupted_run(world)
     world.gateways["binance"].faults.unreachable = True
-    recovery = Recovery(world.store, world.clock, world.breaker, world.settings, world.gateways)
+    recovery = recovery_of(world)
 
     report = await recovery.run()
 
@@ -160,3 +170,26 @@ async def test_venue_that_cannot_be_reconciled_is_reported_and_its_run_left_open
     assert "binance" in report.unreconciled
     assert report.settled_runs == {}
     assert (await world.store.get_run(run_id)).status is RunStatus.PROCESSING
+
+
+async def test_each_venue_is_recovered_with_its_own_portfolios_settings(world: World) -> None:
+    # binance's portfolio retries reads patiently, okx's gives up after one attempt; both venues
+    # time out twice: only the patient one is reconciled (one settings value for both would
+    # reconcile both or neither)
+    patient = replace(world.settings, orders=replace(world.settings.orders, lookup_attempts=4))
+    hasty = replace(world.settings, orders=replace(world.settings.orders, lookup_attempts=1))
+    for gateway in world.gateways.values():
+        gateway.faults.failing_reads = 2
+    recovery = recovery_of(world, binance=patient, okx=hasty)
+
+    report = await recovery.run()
+
+    assert recovery.settings_for("binance") is patient
+    assert list(report.unreconciled) == ["okx"]
+
+
+def test_a_venue_without_settings_is_refused_at_construction(world: World) -> None:
+    with pytest.raises(ValueError, match="no execution settings for venue"):
+        Recovery(
+            world.store, world.clock, world.breaker, {"binance": world.settings}, world.gateways
+        )

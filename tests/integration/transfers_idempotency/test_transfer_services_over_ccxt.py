@@ -45,7 +45,8 @@ class Services:
     runner: TransferRunner
 
     def recovery(self) -> Recovery:
-        return Recovery(self.store, WallClock(), self.breaker, fast_settings(), self.gateways)
+        settings = dict.fromkeys(self.gateways, fast_settings())
+        return Recovery(self.store, WallClock(), self.breaker, settings, self.gateways)
 
 
 async def start_services(tmp_path: Path, make_gateway: GatewayFactory) -> Services:

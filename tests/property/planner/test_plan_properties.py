@@ -105,7 +105,7 @@ def check_orders_on_rules(plan: Plan, snap: Snapshot, rules: Policy) -> None:
         listed = snap.venues[order.venue].markets[order.symbol]
         assert listed.rules.check_order(order.amount, order.price).ok, order
         cap = rules.constraints.max_order_notional
-        assert cap is None or order.notional <= cap
+        assert cap is None or order.amount * listed.quote.ask <= cap  # even a limit sell
     for transfer in plan.transfers:
         spec = next(
             r

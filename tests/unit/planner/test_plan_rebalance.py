@@ -176,13 +176,31 @@ def test_min_trade_notional_keeps_small_trades_out() -> None:
 
 def test_max_order_notional_slices_a_big_order_into_orders_on_the_step() -> None:
     rules = policy(TARGETS, max_order_notional=D(5000))
-    plan = plan_rebalance(single(DRIFTED), rules)  # type: ignore[arg-type]
+    snap = single(DRIFTED)
+    plan = plan_rebalance(snap, rules)  # type: ignore[arg-type]
 
     btc = [o for o in plan.orders if o.symbol == "BTC/USDT"]
     assert len(btc) >= 3
-    assert all(o.notional <= 5000 for o in plan.orders)
+    assert all(o.side is OrderSide.SELL for o in btc)
+    # even a sell placed as a limit at the ask stays under the cap the pre-trade gate checks
+    asks = {s: m.quote.ask for s, m in snap.venues["x"].markets.items()}  # type: ignore[attr-defined]
+    assert all(o.amount * asks[o.symbol] <= 5000 for o in plan.orders)
     assert all(o.amount % D("0.00001") == 0 for o in btc)
     assert D("54.9") <= weight(plan, "BTC") <= D("55")
+
+
+def test_max_order_notional_holds_for_a_sell_placed_as_a_limit_at_the_ask() -> None:
+    # half of 1 BTC to sell at a 1 % spread: two slices fit the cap at the bid, not at the ask
+    btc = market("BTC", "59700", "60300", step="0.00001")
+    snap = snapshot({"x": venue({"BTC": "1", "USDT": "0"}, btc)})
+    rules = policy(
+        {"BTC": "50", "USDT": "50"}, rebalance_to=RebalanceTo.TARGET, max_order_notional=D(15000)
+    )
+    plan = plan_rebalance(snap, rules)
+
+    assert sum(o.amount for o in plan.orders) > D("0.49")
+    assert all(o.side is OrderSide.SELL for o in plan.orders)
+    assert all(o.amount * D(60300) <= 15000 for o in plan.orders)
 
 
 def test_max_trades_per_run_caps_the_orders_and_reports_what_stays_out_of_band() -> None:

@@ -37,6 +37,15 @@ class Trade:
         return self.amount * self.price
 
     @property
+    def notional_at_ask(self) -> Decimal:
+        """amount × ask: the most the order is worth at the touch (a limit sell rests at the ask).
+
+        ``max_order_notional`` is held to this, so an order sent as a limit at the touch stays
+        under the cap the pre-trade gate enforces.
+        """
+        return self.amount * self.market.quote.ask
+
+    @property
     def cash_flow(self) -> Decimal:
         """Quote gained by the venue (negative for a buy), fee included."""
         fee = self.market.rules.taker_fee

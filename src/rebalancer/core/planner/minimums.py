@@ -28,7 +28,7 @@ def order_problems(trade: Trade, problem: Problem, constraints: Constraints) -> 
     if percent > 0 and trade.amount * trade.market.price < position * percent / HUNDRED:
         problems.append(f"below min_trade_percent_of_position {format_decimal(percent)}")
     cap = constraints.max_order_notional
-    if cap is not None and trade.notional > cap:
+    if cap is not None and trade.notional_at_ask > cap:
         problems.append(f"above max_order_notional {format_decimal(cap)}")
     return problems
 

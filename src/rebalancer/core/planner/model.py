@@ -182,13 +182,16 @@ class ModelBuilder:
             units += rules.amount_step
         return float(units * market.price)
 
-    def slice_usd(self, market: MarketOption, side: str) -> float | None:
-        """The largest single order in reference USD under ``max_order_notional`` (less a lot)."""
+    def slice_usd(self, market: MarketOption) -> float | None:
+        """The largest single order in reference USD under ``max_order_notional`` (less a lot).
+
+        The cap holds at the ask on both sides: a sell placed as a limit at the touch rests at
+        the ask, and the pre-trade gate checks it at that price.
+        """
         cap = self.c.max_order_notional
         if cap is None:
             return None
-        price = market.quote.ask if side == "buy" else market.quote.bid
-        units = cap / price - (market.rules.amount_step if self.lot_margins else 0)
+        units = cap / market.quote.ask - (market.rules.amount_step if self.lot_margins else 0)
         if market.rules.max_amount is not None:
             units = min(units, market.rules.max_amount)
         return max(float(units * market.price), 0.0)
@@ -201,7 +204,7 @@ class ModelBuilder:
         floor = self.minimum_usd(market, side)
         if reach < floor:
             return None
-        piece = self.slice_usd(market, side)
+        piece = self.slice_usd(market)
         if piece is not None and piece < floor:
             return None
         amount = self.lp.add_var(cost, reach)

@@ -1,5 +1,8 @@
 """Stage 3, slicing: split an order above ``max_order_notional`` into equal orders on the step.
 
+An order's notional is held to the cap at the ask on either side (``Trade.notional_at_ask``),
+so a sell placed as a limit at the touch fits under it too.
+
 The slices differ by at most one lot. Their count is the larger of what the model chose and
 what the cap needs, so each slice stays under the cap (the model kept a lot of margin for it).
 """
@@ -24,7 +27,7 @@ def slice_trade(trade: Trade, cap: Decimal | None) -> list[Trade]:
     step = trade.market.rules.amount_step
     if cap is None or cap <= 0 or step <= 0:
         return [replace(trade, slices=1)]
-    parts = max(trade.slices, math.ceil(trade.notional / cap))
+    parts = max(trade.slices, math.ceil(trade.notional_at_ask / cap))
     units = int(trade.amount / step)
     parts = max(1, min(parts, units))
     return [
@@ -35,6 +38,6 @@ def slice_trade(trade: Trade, cap: Decimal | None) -> list[Trade]:
 
 
 def slice_orders(draft: Draft, cap: Decimal | None) -> Draft:
-    """Split every order whose notional exceeds ``cap``."""
+    """Split every order whose notional at the ask exceeds ``cap``."""
     trades = [piece for trade in draft.trades for piece in slice_trade(trade, cap)]
     return replace(draft, trades=tuple(trades))
