@@ -63,8 +63,13 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     }
 
 
-def dump_plan(plan: Plan) -> str:
-    """Write ``plan`` as contracts.md §3 JSON, the same bytes for the same plan."""
+def dump_plan(plan: Plan, *, compact: bool = False) -> str:
+    """Write ``plan`` as contracts.md §3 JSON, the same bytes for the same plan.
+
+    ``compact`` leaves out the indentation (the same document, faster to write).
+    """
+    if compact:
+        return json.dumps(plan_document(plan), ensure_ascii=False, separators=(",", ":")) + "\n"
     return json.dumps(plan_document(plan), indent=2, ensure_ascii=False) + "\n"
 
 

@@ -14,6 +14,7 @@ from rebalancer.domain.market import Market, OrderSide, Rounding, round_to_step
 from rebalancer.domain.money import ZERO, to_decimal
 
 BPS = Decimal("0.0001")
+UNLIMITED = Decimal("Infinity")  # the quantity of a level in a book of unlimited depth
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,12 +23,15 @@ class BookShape:
 
     ``spread_bps`` is the full bid-ask spread; level ``i`` sits ``i * level_gap_bps`` further out;
     each level holds ``level_notional`` of the quote asset (so depth scales across assets).
+    ``unlimited_depth`` gives every level an endless quantity instead: a backtest on bar data
+    fills any size at the touch (it has no order books to say how deep they were).
     """
 
     spread_bps: Decimal = Decimal("2")
     levels: int = 10
     level_gap_bps: Decimal = Decimal("1")
     level_notional: Decimal = Decimal("50000")
+    unlimited_depth: bool = False
 
     def __post_init__(self) -> None:
         if self.spread_bps < 0:
@@ -72,12 +76,17 @@ class Book:
         self.asks: list[Level] = []
         self.version = 0
 
-    def set_mid(self, mid: Decimal) -> None:
-        """Move the book to a new mid and refill every level."""
+    def set_mid(self, mid: Decimal, spread_bps: Decimal | None = None) -> None:
+        """Move the book to a new mid and refill every level.
+
+        ``spread_bps`` overrides the shape's spread for this book until the next move (a
+        backtest's spread model changes it bar by bar).
+        """
         self.mid = mid
         self.version += 1
         tick = self.market.price_tick
-        half = mid * self.shape.spread_bps * BPS / 2
+        spread = self.shape.spread_bps if spread_bps is None else spread_bps
+        half = mid * spread * BPS / 2
         best_bid = round_to_step(mid - half, tick, Rounding.DOWN)
         best_ask = round_to_step(mid + half, tick, Rounding.UP)
         if best_ask <= best_bid:
@@ -96,6 +105,8 @@ class Book:
     def _level(self, price: Decimal) -> Level:
         if price <= 0:
             return Level(price, ZERO)
+        if self.shape.unlimited_depth:
+            return Level(price, UNLIMITED)
         qty = round_to_step(
             self.shape.level_notional / price, self.market.amount_step, Rounding.DOWN
         )

@@ -55,6 +55,7 @@ class Engine:
         self._path_started_s = 0.0
         self.pinned: set[tuple[str, str]] = set()
         self._transfer_seq = 0
+        self._pending: dict[str, None] = {}  # ids of PENDING withdrawals, oldest first
 
     # -- set-up -------------------------------------------------------------------------------
     def now_ms(self) -> int:
@@ -154,10 +155,22 @@ class Engine:
                         moved.append(symbol)
                 if moved:
                     self._emit(PricesMoved(name, tuple(moved), self.now_ms()))
-        now = self.now_ms()
-        for withdrawal in list(self.withdrawals.values()):
-            if withdrawal.state is TransferState.PENDING and withdrawal.due_ms <= now:
-                self.complete_withdrawal(withdrawal.id)
+        if self._pending:
+            now = self.now_ms()
+            for withdrawal in self.pending_withdrawals():
+                if withdrawal.due_ms <= now:
+                    self.complete_withdrawal(withdrawal.id)
+
+    def pending_withdrawals(self) -> list[Withdrawal]:
+        """Every withdrawal still on its way, oldest first."""
+        pending = []
+        for withdrawal_id in list(self._pending):
+            withdrawal = self.withdrawals.get(withdrawal_id)
+            if withdrawal is None or withdrawal.state is not TransferState.PENDING:
+                del self._pending[withdrawal_id]  # finished, or cleared by a reset
+            else:
+                pending.append(withdrawal)
+        return pending
 
     # -- funding ------------------------------------------------------------------------------
     def network(self, venue: str, asset: str, network: str | None = None) -> Network:
@@ -238,6 +251,7 @@ class Engine:
         )
         withdrawal.move_to(TransferState.PENDING, now)
         self.withdrawals[withdrawal.id] = withdrawal
+        self._pending[withdrawal.id] = None
         self._announce(venue, account, asset, -amount, "withdrawal")
         return withdrawal
 
@@ -245,6 +259,7 @@ class Engine:
         """Finish a pending withdrawal now: it arrives as a deposit if the address is ours."""
         withdrawal = self._pending_withdrawal(withdrawal_id)
         withdrawal.move_to(TransferState.COMPLETED, self.now_ms())
+        self._pending.pop(withdrawal_id, None)
         where = withdrawal.destination
         if where is not None:
             deposit = self._deposit(
@@ -258,6 +273,7 @@ class Engine:
         """Fail a pending withdrawal and return the whole amount to the source account."""
         withdrawal = self._pending_withdrawal(withdrawal_id)
         withdrawal.move_to(TransferState.FAILED, self.now_ms())
+        self._pending.pop(withdrawal_id, None)
         account = self.venue(withdrawal.venue).account(withdrawal.account)
         account.credit(withdrawal.asset, withdrawal.amount)
         self._announce(withdrawal.venue, account, withdrawal.asset, withdrawal.amount, "refund")

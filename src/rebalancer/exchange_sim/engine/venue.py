@@ -49,8 +49,10 @@ class Venue:
         self.name = name
         # this venue quotes the shared path's price shifted by this much (venues differ a bit)
         self.price_offset_bps = price_offset_bps
+        self.shape = shape
         self.markets = {m.symbol: m for m in markets}
         self.books = {m.symbol: Book(m, shape) for m in markets}
+        self.delisted: dict[str, Decimal] = {}  # symbol -> its last mid
         self.tickers = {m.symbol: TickerStats() for m in markets}
         self.accounts: dict[str, Account] = {}
         self.orders: dict[int, Order] = {}
@@ -118,11 +120,39 @@ class Venue:
         for symbol in self.tickers:
             self.tickers[symbol] = TickerStats()
 
+    # -- listing ------------------------------------------------------------------------------
+    def list_market(self, market: Market) -> None:
+        """Start trading a new market (a listing); its book is empty until its first price."""
+        if market.symbol in self.markets:
+            raise ValueError(f"{self.name}: {market.symbol} is already listed")
+        self.markets[market.symbol] = market
+        self.books[market.symbol] = Book(market, self.shape)
+        self.tickers[market.symbol] = TickerStats()
+        self._resting[market.symbol] = {}
+        self.delisted.pop(market.symbol, None)
+
+    def delist(self, symbol: str) -> Decimal:
+        """Stop trading a market: cancel its open orders, forget its book; return its last mid.
+
+        Balances of its assets stay in the accounts (a delisted coin is still held).
+        """
+        self.market(symbol)
+        for order in list(self._resting[symbol].values()):
+            self._close(order, OrderState.CANCELED, Execution.CANCELED)
+            self._publish_balances(self.accounts[order.account], self.markets[symbol])
+        last = self.books[symbol].mid
+        del self.markets[symbol], self.books[symbol], self.tickers[symbol], self._resting[symbol]
+        self.delisted[symbol] = last
+        return last
+
     # -- prices -------------------------------------------------------------------------------
-    def set_mid(self, symbol: str, mid: Decimal) -> None:
-        """Move a market's mid: rebuild its book, then fill resting orders it crossed."""
+    def set_mid(self, symbol: str, mid: Decimal, spread_bps: Decimal | None = None) -> None:
+        """Move a market's mid: rebuild its book, then fill resting orders it crossed.
+
+        ``spread_bps`` overrides the book shape's spread until the next move.
+        """
         book = self.books[symbol]
-        book.set_mid(mid)
+        book.set_mid(mid, spread_bps)
         self.tickers[symbol].observe_price(mid, self._now_ms())
         self._match_resting(symbol)
 
@@ -300,6 +330,8 @@ class Venue:
         self._publish(order, execution, None)
 
     def _match_resting(self, symbol: str) -> None:
+        if not self._resting[symbol]:
+            return  # the common case: a price move with nothing resting (backtests move a lot)
         book = self.books[symbol]
         market = self.markets[symbol]
         bid, ask = book.best_bid, book.best_ask
