@@ -45,6 +45,7 @@ from rebalancer.domain.money import ZERO
 from rebalancer.domain.policy import Policy, RebalanceTo
 from rebalancer.services.breaker_keeper import BreakerKeeper
 from rebalancer.services.daemon_loop import Assembly, CheckAction, DaemonLoop, PortfolioWork
+from rebalancer.services.event_hub import EventHub
 from rebalancer.services.executor import Executor
 from rebalancer.services.rebalance_cycle import CycleDeps, RebalanceCycle
 from rebalancer.services.recovery import Recovery
@@ -169,7 +170,9 @@ class Replay:
             now=self.clock.now,
         )
         self.store = MemoryStore(self.clock)
-        self.breaker = BreakerKeeper(self.store, self.clock, scenario.breaker)
+        self.hub = EventHub(self.store)
+        events = self.hub.scoped(policy.name)
+        self.breaker = BreakerKeeper(self.store, self.clock, scenario.breaker, events=self.hub)
         self.stop = asyncio.Event()
         self.deps = CycleDeps(
             take_snapshot=self.snapshots.take,
@@ -177,15 +180,27 @@ class Replay:
             snapshot_json=functools.partial(dump_snapshot, compact=True),
             plan_json=functools.partial(dump_plan, compact=True),
         )
-        executor = Executor(self.store, self.clock, self.breaker, scenario.execution, self.stop)
+        executor = Executor(
+            self.store, self.clock, self.breaker, scenario.execution, self.stop, events=events
+        )
         gateways = dict(self.venues.gateways)
         cycle_type = SellAllCycle if scenario.sell_all else RebalanceCycle
-        self.cycle = cycle_type(self.store, self.clock, executor, gateways, self.deps)
-        recovery = Recovery(self.store, self.clock, self.breaker, scenario.execution, gateways)
-        self.recovery = recovery
+        self.cycle = cycle_type(
+            self.store, self.clock, executor, gateways, self.deps, events=events
+        )
+        self.recovery = Recovery(
+            self.store,
+            self.clock,
+            self.breaker,
+            dict.fromkeys(names, scenario.execution),
+            gateways,
+            events=self.hub,
+        )
         self.tradable = self._listed_assets()
         self.policy = policy_for(policy, self.tradable, setup.on_delisting)
-        self.loop = DaemonLoop(self._assembly(self.policy), self.store, self.clock, stop=self.stop)
+        self.loop = DaemonLoop(
+            self._assembly(self.policy), self.store, self.clock, stop=self.stop, events=self.hub
+        )
         self.targets: list[tuple[int, Mapping[str, Decimal]]] = [(0, dict(self.policy.weights))]
         self.events: list[MarketEvent] = []
         self.checks: dict[str, int] = {}
