@@ -2,11 +2,13 @@
 
 A run is created ``NEW``; a plan above the approval notional waits in ``AWAITING_APPROVAL``;
 otherwise it goes ``PROCESSING`` and executes. After each round a fresh snapshot is taken and
-the residual planned; the loop ends when the plan is empty (inside the bands), after
-``max_rounds``, when the breaker stops trading or when the executor is told to stop. Each round
-is saved (snapshot and plan JSON) and published as a ``RoundPlanned`` event (the broker's
-``UPDATED``). The run ends ``FILLED``, ``PARTIALLY_FILLED`` or ``FAILED`` from what its rounds
-achieved (``RunEnded``); a stopped run stays ``PROCESSING`` for recovery to settle.
+the residual planned; the loop ends when the goal is reached (``goal_reached``: inside the
+bands, or within the target tolerance; or the plan is empty), after ``max_rounds``, when the
+breaker stops trading or when the executor is told to stop. Each round is saved (snapshot and
+plan JSON) and published as a ``RoundPlanned`` event (the broker's ``UPDATED``). A run that
+reached its goal ends ``FILLED`` even if a node failed on the way (its ``OrderFailed`` event
+says so); otherwise ``FILLED``, ``PARTIALLY_FILLED`` or ``FAILED`` from what its rounds
+achieved (``RunEnded``). A stopped run stays ``PROCESSING`` for recovery to settle.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from rebalancer.domain.events import (
 )
 from rebalancer.domain.money import ZERO, format_decimal, to_decimal
 from rebalancer.domain.plan import Plan, RunType
-from rebalancer.domain.policy import Policy
+from rebalancer.domain.policy import Policy, RebalanceTo
 from rebalancer.domain.records import EventRecord, RunRecord
 from rebalancer.domain.runs import RunStatus, Trigger
 from rebalancer.domain.snapshot import Snapshot
@@ -56,14 +58,25 @@ class CycleDeps:
     plan_json: Callable[[Plan], str]
 
 
-def inside_bands(snapshot: Snapshot, policy: Policy, run_type: RunType) -> bool:
-    """True when a full run's portfolio is back inside every band (nothing left to chase).
+def goal_reached(snapshot: Snapshot, policy: Policy, run_type: RunType) -> str | None:
+    """Why a full run has nothing left to chase (its reason), or None while it has.
 
-    Other run types, and portfolios without bands, go on until their plan is empty.
+    Inside every band (when the policy has bands), and, for a run to target or a calendar-only
+    policy, every weight within ``target_tolerance_percent`` points of its target: a moving
+    market never lets a run reach the exact target. Other run types go on until their plan is
+    empty.
     """
-    if run_type is not RunType.FULL or policy.drift_band is None:
-        return False
-    return not drift_of_snapshot(snapshot, policy).any_breached
+    if run_type is not RunType.FULL:
+        return None
+    report = drift_of_snapshot(snapshot, policy)
+    if policy.drift_band is not None and report.any_breached:
+        return None
+    if policy.rebalance_to is RebalanceTo.BAND_EDGE and policy.drift_band is not None:
+        return "inside the bands"
+    tolerance = policy.target_tolerance_percent
+    if any(abs(item.drift) > tolerance for item in report.assets):
+        return None
+    return f"within {format_decimal(tolerance)} points of every target"
 
 
 AWAITING_APPROVAL_EVENT = RunAwaitingApproval.__name__
@@ -86,6 +99,7 @@ class _Tally:
     partial: int = 0
     reason: str | None = None
     cut_short: bool = False  # stopped before the work was done (guard, breaker, rounds)
+    reached: bool = False  # ended because the goal was reached, whatever some nodes did
 
     def add(self, report: RoundReport) -> None:
         self.nodes += report.nodes
@@ -95,7 +109,12 @@ class _Tally:
     def stop(self, reason: str) -> None:
         self.reason, self.cut_short = reason, True
 
+    def done(self, reason: str) -> None:
+        self.reason, self.reached = reason, True
+
     def status(self) -> RunStatus:
+        if self.reached and not self.cut_short:
+            return RunStatus.FILLED  # a node that failed on the way is in the events
         status = run_status(self.nodes, self.complete, self.partial)
         if not self.cut_short:
             return status
@@ -258,7 +277,7 @@ class RebalanceCycle:
         max_rounds = self._executor.settings.max_rounds
         for round_no in range(run.rounds + 1, run.rounds + max_rounds + 1):
             if plan.is_empty:
-                tally.reason = "nothing to do" if tally.nodes == 0 else "nothing left to plan"
+                tally.done("nothing to do" if tally.nodes == 0 else "nothing left to plan")
                 break
             if problem := await self._checks.before_round(snapshot):
                 tally.stop(f"not traded: {problem}")
@@ -282,8 +301,8 @@ class RebalanceCycle:
             if self._executor.breaker.state is not BreakerState.ACTIVE:
                 tally.stop(f"circuit breaker {self._executor.breaker.state}")
                 break
-            if inside_bands(snapshot, policy, run.run_type):
-                tally.reason = "inside the bands"
+            if reached := goal_reached(snapshot, policy, run.run_type):
+                tally.done(reached)
                 break
             plan = self._deps.planner(snapshot, policy, run.run_type, run.amount)
         else:

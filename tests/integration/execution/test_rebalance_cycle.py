@@ -302,3 +302,67 @@ async def test_a_run_logs_typed_events_from_trigger_to_end(world: World) -> None
     fill = next(e.payload for e in logged if e.kind == "OrderFilled")
     assert fill["side"] == "sell"
     assert Decimal(str(fill["filled"])) > 0
+
+
+class RejectsFirstOrder:
+    """A gateway whose first order is refused by the venue (as a definitive rejection)."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+        self.rejected = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    async def create_order(self, order: object) -> object:
+        from rebalancer.domain.errors import OrderRejected
+
+        if self.rejected == 0:
+            self.rejected += 1
+            raise OrderRejected("binance", "-2010: simulated rejection")
+        return await self._inner.create_order(order)  # type: ignore[attr-defined]
+
+
+async def test_run_inside_its_bands_after_a_rejected_order_ends_filled_and_keeps_the_rejection(
+    world: World,
+) -> None:
+    world.fund("binance", "BTC", "0.5")
+    world.fund("binance", "USDT", "10000")
+    gateways = dict(world.gateways)
+    gateways["binance"] = RejectsFirstOrder(world.gateways["binance"])  # type: ignore[assignment]
+    band_edge = replace(POLICY, rebalance_to=RebalanceTo.BAND_EDGE)
+    cycle = RebalanceCycle(world.store, world.clock, world.executor(), gateways, deps_for(world))
+
+    run = await cycle.start(band_edge, RunType.FULL, Trigger.DRIFT)
+
+    assert run.status is RunStatus.FILLED
+    assert run.reason == "inside the bands"
+    failed = [e.payload for e in await world.store.events(run.id) if e.kind == "OrderFailed"]
+    assert len(failed) == 1
+    assert failed[0]["round"] == 1
+    assert "simulated rejection" in failed[0]["reason"]
+    assert len(await world.store.rounds_for_run(run.id)) == 2
+
+
+async def test_calendar_run_to_target_in_a_moving_market_ends_filled_within_tolerance(
+    world: World,
+) -> None:
+    world.fund("binance", "BTC", "0.5")
+    world.fund("binance", "USDT", "10000")
+    calendar_only = replace(POLICY, drift_band=None)
+    deps = deps_for(world)
+    ticks = iter(range(1, 100))
+
+    async def moving_snapshot() -> Snapshot:
+        mid = Decimal(60000) * (1 + Decimal("0.002") * next(ticks))  # 0.2 % up every read
+        world.engine.set_price("binance", "BTC/USDT", mid)
+        return await deps.take_snapshot()
+
+    moving = replace(deps, take_snapshot=moving_snapshot)
+    cycle = RebalanceCycle(world.store, world.clock, world.executor(), world.gateways, moving)
+
+    run = await cycle.start(calendar_only, RunType.FULL, Trigger.CALENDAR)
+
+    assert run.status is RunStatus.FILLED
+    assert run.reason == "within 0.5 points of every target"
+    assert len(await world.store.rounds_for_run(run.id)) == 1
