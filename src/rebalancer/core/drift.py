@@ -3,8 +3,9 @@
 A band is measured in one of two ways (``DriftBand.type``):
 
 * absolute: breached when ``|w - t| > p`` percentage points;
-* relative: breached when ``|w - t| / t > p %`` of the target. A zero target has a zero-width
-  band, so any holding of that asset is a breach.
+* relative: breached when ``|w - t| / t > p %`` of the target. A zero target has no band at
+  all (edges 0 and 100): relative drift from zero is undefined, so such an asset, typically
+  the cash of a portfolio that holds none, never triggers a rebalance.
 
 Band edges are clamped to [0, 100]; since a weight can never leave that range, clamping never
 changes whether a weight breaches. A weight exactly on an edge is inside. A portfolio without a
@@ -84,6 +85,8 @@ def band_edges(policy: Policy, asset: str) -> tuple[Decimal, Decimal]:
 def _edges(band: DriftBand | None, asset: str, target: Decimal) -> tuple[Decimal, Decimal]:
     if band is None:
         return target, target
+    if band.type is BandType.RELATIVE and target == ZERO:
+        return ZERO, HUNDRED  # no band: relative drift from zero is undefined
     percent = band.percent_for(asset)
     width = percent if band.type is BandType.ABSOLUTE else target * percent / HUNDRED
     lower, upper = target - width, target + width

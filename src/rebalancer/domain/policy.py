@@ -26,6 +26,13 @@ class RebalanceTo(enum.StrEnum):
     BAND_EDGE = "band_edge"
 
 
+class SmallTrade(enum.StrEnum):
+    """What the planner does with a trade a band needs that is under ``min_trade_notional``."""
+
+    ENLARGE = "enlarge"  # trade the minimum instead, so the band is kept
+    DROP = "drop"  # leave it out (reported as a residual); the band may stay broken
+
+
 class CalendarEvery(enum.StrEnum):
     """How often a calendar rebalance is due."""
 
@@ -71,7 +78,7 @@ class Constraints:
     max_order_notional: Decimal | None = None
     cash_reserve: Mapping[str, Decimal] = field(default_factory=dict)  # venue -> quote amount
     forbidden_assets: Mapping[str, frozenset[str]] = field(default_factory=dict)  # venue -> assets
-    band_margin_percent: Decimal = Decimal("0.25")  # of the band, kept free for lot rounding
+    on_small_trade: SmallTrade = SmallTrade.ENLARGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +94,10 @@ class Policy:
     calendar: CalendarRule | None = None
     cooldown_days: int = 0
     constraints: Constraints = field(default_factory=Constraints)
+    # band_edge runs land this share of each band's half-width inside its edge (percent)
+    band_edge_margin_percent: Decimal = Decimal(20)
+    # a run to target is done when every weight is within this many points of its target
+    target_tolerance_percent: Decimal = Decimal("0.5")
 
     @property
     def assets(self) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pydantic import Field, ValidationInfo, field_validator
 
 from rebalancer.domain.money import HUNDRED, format_decimal
-from rebalancer.domain.policy import BandType, Constraints, Policy, RebalanceTo
+from rebalancer.domain.policy import Constraints, Policy, RebalanceTo
 from rebalancer.settings.fields import Asset, ConfigModel, Name, NonNegative, Percent, rules_error
 from rebalancer.settings.trading import ApprovalConfig, ExecutionConfig, LimitsConfig
 from rebalancer.settings.triggers import CalendarConfig, DriftBandConfig
@@ -30,8 +30,18 @@ class PortfolioConfig(ConfigModel):
     cooldown_days: int = Field(
         default=0, ge=0, description="no automatic rebalance sooner after the last one"
     )
+    band_edge_margin_percent: Percent = Field(
+        default=Decimal(20),
+        lt=100,
+        description="a band_edge run lands this percent of each band's half-width inside the edge",
+    )
+    target_tolerance_percent: Percent = Field(
+        default=Decimal("0.5"),
+        description="a run to target is done when every weight is within this many points of it",
+    )
     weights: Mapping[Asset, Percent] = Field(
-        description="target percent per asset, summing to exactly 100; the quote's share is cash"
+        description="target percent per asset, summing to exactly 100; the quote's share is "
+        "cash (0 when the quote is not listed)"
     )
     drift_band: DriftBandConfig | None = Field(default=None, description="omit: calendar only")
     calendar: CalendarConfig | None = Field(default=None, description="omit: drift only")
@@ -55,21 +65,12 @@ class PortfolioConfig(ConfigModel):
 
     @field_validator("weights")
     @classmethod
-    def _weights_are_whole(
-        cls, value: Mapping[str, Decimal], info: ValidationInfo
-    ) -> Mapping[str, Decimal]:
+    def _weights_are_whole(cls, value: Mapping[str, Decimal]) -> Mapping[str, Decimal]:
         if not value:
             raise rules_error([("", "needs at least one asset")])
-        problems: list[tuple[str, str]] = []
         total = sum(value.values(), Decimal(0))
         if total != HUNDRED:
-            problems.append(("", f"must sum to exactly 100, got {format_decimal(total)}"))
-        quote = info.data.get("quote")
-        if quote is not None and quote not in value:
-            cash = f'its cash share; {quote} = "0" for none'
-            problems.append(("", f"must include the quote asset {quote} ({cash})"))
-        if problems:
-            raise rules_error(problems)
+            raise rules_error([("", f"must sum to exactly 100, got {format_decimal(total)}")])
         return value
 
     @field_validator("drift_band")
@@ -85,12 +86,6 @@ class PortfolioConfig(ConfigModel):
             for asset in value.per_asset
             if asset not in weights
         ]
-        if value.type is BandType.RELATIVE:
-            problems.extend(
-                ("type", f'"relative" is undefined for {asset}, whose target is 0: use "absolute"')
-                for asset, weight in weights.items()
-                if weight == 0
-            )
         if problems:
             raise rules_error(problems)
         return value
@@ -125,15 +120,19 @@ class PortfolioConfig(ConfigModel):
     def to_policy(self, name: str) -> Policy:
         """The pure domain policy the planner and the triggers consume."""
         limits = self.limits
+        weights = dict(self.weights)
+        weights.setdefault(self.quote, Decimal(0))  # no quote listed: no cash (Alpaca's reading)
         return Policy(
             name=name,
             quote=self.quote,
             venues=self.venues,
-            weights=dict(self.weights),
+            weights=weights,
             rebalance_to=self.rebalance_to,
             drift_band=self.drift_band.to_band() if self.drift_band else None,
             calendar=self.calendar.to_rule() if self.calendar else None,
             cooldown_days=self.cooldown_days,
+            band_edge_margin_percent=self.band_edge_margin_percent,
+            target_tolerance_percent=self.target_tolerance_percent,
             constraints=Constraints(
                 min_trade_notional=limits.min_trade_notional,
                 min_trade_percent_of_position=limits.min_trade_percent_of_position,
@@ -141,7 +140,7 @@ class PortfolioConfig(ConfigModel):
                 max_order_notional=limits.max_order_notional,
                 cash_reserve=dict(self.cash_reserve),
                 forbidden_assets={v: frozenset(a) for v, a in self.forbidden_assets.items()},
-                band_margin_percent=limits.band_margin_percent,
+                on_small_trade=limits.on_small_trade,
             ),
         )
 

@@ -46,6 +46,13 @@ _EXPECTED = {
 }
 
 Location = tuple[str | int, ...]
+# keys that moved, with where to write them now
+_MOVED = {
+    "band_margin_percent": (
+        "moved: write band_edge_margin_percent in [portfolios.NAME] (percent of the band's "
+        "half-width a band_edge run lands inside the edge)"
+    ),
+}
 
 
 def is_secret_location(location: Location) -> bool:
@@ -120,6 +127,8 @@ def _shown(value: object) -> str | None:
 def _unknown_key(location: Location, root: type[BaseModel]) -> str:
     known = _known_keys(location[:-1], root)
     key = str(location[-1])
+    if key in _MOVED:
+        return f"unknown key ({_MOVED[key]})"
     if not known:
         return "unknown key"
     close = difflib.get_close_matches(key, known, n=1)

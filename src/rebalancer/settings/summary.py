@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from rebalancer.domain.money import format_decimal
-from rebalancer.domain.policy import BandType, CalendarEvery, RebalanceTo
+from rebalancer.domain.policy import BandType, CalendarEvery, RebalanceTo, SmallTrade
 from rebalancer.settings.app import ENV_DELIMITER, ENV_PREFIX, AppConfig
 from rebalancer.settings.operators import AlertsConfig, ApiConfig
 from rebalancer.settings.portfolio import PortfolioConfig
@@ -69,12 +69,14 @@ def portfolio_lines(name: str, portfolio: PortfolioConfig) -> list[str]:
         f"{asset} {format_decimal(weight)}%" + (" (cash)" if asset == quote else "")
         for asset, weight in portfolio.weights.items()
     )
+    if quote not in portfolio.weights:
+        targets += f", {quote} 0% (cash: not listed)"
     lines = [
         f"portfolio {name}: valued in {quote}, on {', '.join(portfolio.venues)}",
         f"  targets: {targets}",
         f"  drift band: {band_text(portfolio.drift_band)}",
         f"  calendar: {calendar_text(portfolio.calendar)}",
-        f"  rebalance to: {_rebalance_to_text(portfolio.rebalance_to)}; "
+        f"  rebalance to: {_rebalance_to_text(portfolio)}; "
         f"cooldown: {_plural(portfolio.cooldown_days, 'day')}",
     ]
     if portfolio.drift_band is None and portfolio.calendar is None:
@@ -153,7 +155,9 @@ def _limit_lines(portfolio: PortfolioConfig) -> list[str]:
     quote, limits = portfolio.quote, portfolio.limits
     parts: list[str] = []
     if limits.min_trade_notional:
-        parts.append(f"trades under {format_decimal(limits.min_trade_notional)} {quote} skipped")
+        small = "enlarged to it" if limits.on_small_trade is SmallTrade.ENLARGE else "dropped"
+        floor = format_decimal(limits.min_trade_notional)
+        parts.append(f"trades under {floor} {quote} {small}")
     if limits.min_trade_percent_of_position:
         parts.append(
             f"trades under {format_decimal(limits.min_trade_percent_of_position)}% "
@@ -177,8 +181,12 @@ def _limit_lines(portfolio: PortfolioConfig) -> list[str]:
     return lines
 
 
-def _rebalance_to_text(mode: RebalanceTo) -> str:
-    return "the band edge (least turnover)" if mode is RebalanceTo.BAND_EDGE else "the target"
+def _rebalance_to_text(portfolio: PortfolioConfig) -> str:
+    if portfolio.rebalance_to is RebalanceTo.BAND_EDGE and portfolio.drift_band is not None:
+        margin = format_decimal(portfolio.band_edge_margin_percent)
+        return f"the band edge (least turnover), {margin}% of the half-band inside"
+    tolerance = format_decimal(portfolio.target_tolerance_percent)
+    return f"the target, done within ±{tolerance} points"
 
 
 def _plural(count: int, noun: str) -> str:

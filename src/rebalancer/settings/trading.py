@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from rebalancer.domain.orders import OrderType
+from rebalancer.domain.policy import SmallTrade
 from rebalancer.settings.fields import ConfigModel, NonNegative, Percent, Positive, Seconds
 
 
@@ -22,7 +23,13 @@ class LimitsConfig(ConfigModel):
     """``[portfolios.NAME.limits]``: what a plan may contain (notionals in the quote asset)."""
 
     min_trade_notional: NonNegative = Field(
-        default=Decimal(0), description="skip trades worth less than this (reported as residuals)"
+        default=Decimal(0),
+        description="no trade worth less than this is sent; on_small_trade says what happens",
+    )
+    on_small_trade: SmallTrade = Field(
+        default=SmallTrade.ENLARGE,
+        description='a needed trade under min_trade_notional: "enlarge" it to the minimum '
+        '(keeps the band) or "drop" it (reported as a residual)',
     )
     min_trade_percent_of_position: Percent = Field(
         default=Decimal(0), description="skip trades smaller than this percent of the position"
@@ -32,11 +39,6 @@ class LimitsConfig(ConfigModel):
     )
     max_order_notional: Positive | None = Field(
         default=None, description="slice orders larger than this (none: no slicing)"
-    )
-    band_margin_percent: Percent = Field(
-        default=Decimal("0.25"),
-        lt=100,
-        description="percent of the band kept free so lot rounding cannot leave a weight outside",
     )
 
 

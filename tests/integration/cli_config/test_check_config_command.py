@@ -44,7 +44,10 @@ def test_a_valid_config_prints_its_summary_and_exits_0() -> None:
     assert "  targets: BTC 40%, ETH 30%, SOL 10%, USDT 20% (cash)" in lines
     assert "  drift band: absolute, ±5 points; SOL ±8 points" in lines
     assert "  calendar: on day 1 of every month, 00:00 UTC" in lines
-    assert "  rebalance to: the band edge (least turnover); cooldown: 2 days" in lines
+    assert (
+        "  rebalance to: the band edge (least turnover), 20% of the half-band inside; "
+        "cooldown: 2 days"
+    ) in lines
     assert "  USDT over TRC20: binance -> okx, fee 1 USDT, min 10 USDT, about 5 min" in lines
     assert "  BTC over BTC: okx -> binance, fee 0.0002 BTC, min 0.001 BTC, about 30 min" in lines
     assert result.stderr == ""

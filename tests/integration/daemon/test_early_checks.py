@@ -64,11 +64,13 @@ async def test_a_band_breach_streamed_in_starts_a_run_long_before_the_next_sched
         # no check since the run: the loop showed the watch the balances the run left, so its
         # monitor reads the rebalanced portfolio (inside its bands) and is armed again
         assert watch.early_checks == 0
-        assert thread_sim.weights()["USDT"] > Decimal("24.5")  # band_edge left cash near 25 %
+        # band_edge left cash 1 point (20 % of the 5-point half-band) inside its 25 % edge
+        assert thread_sim.weights()["USDT"] > Decimal("23.5")
 
-        # BTC -10 % (inside the 15 % price-jump limit): cash rises to ~26 %, over its 25 % edge
-
+        # BTC and ETH -10 % (inside the 15 % price-jump limit): cash rises to ~26 %, over its
+        # 25 % edge
         thread_sim.call(thread_sim.server.control.set_price, "BTC/USDT", Decimal("54000"))
+        thread_sim.call(thread_sim.server.control.set_price, "ETH/USDT", Decimal("2700"))
 
         await until("no early run after the breach", lambda: _at_least(wired, 2))
         (job,) = [job for job in scheduler.jobs if job.id == check_job_id("core")]

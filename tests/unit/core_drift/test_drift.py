@@ -71,13 +71,15 @@ def test_relative_breach_is_measured_against_the_target() -> None:
     assert report.breached == ("SOL",)
 
 
-def test_zero_target_with_any_holding_is_a_relative_breach() -> None:
+def test_zero_target_has_no_relative_band_and_never_breaches() -> None:
     band = DriftBand(BandType.RELATIVE, D("50"))
-    weights = {"BTC": D("50"), "DOGE": D("0"), "USDT": D("50")}
+    weights = {"BTC": D("60"), "DOGE": D("0"), "USDT": D("40")}
     report = measure_drift(
-        valuation({"BTC": "50", "DOGE": "0.01", "USDT": "49.99"}), policy(band, weights)
+        valuation({"BTC": "50", "DOGE": "20", "USDT": "30"}), policy(band, weights)
     )
-    assert report.breached == ("DOGE",)
+    assert report.breached == ()
+    doge = report.for_asset("DOGE")
+    assert (doge.lower, doge.upper) == (D(0), D(100))
 
 
 def test_calendar_only_portfolio_never_breaches() -> None:

@@ -63,7 +63,10 @@ def policy(
     rebalance_to: RebalanceTo = RebalanceTo.BAND_EDGE,
     **constraints: object,
 ) -> Policy:
-    """A policy over ``venues`` with absolute bands of ``band`` points."""
+    """A policy over ``venues`` with absolute bands of ``band`` points; ``constraints`` are
+    ``Constraints`` fields, or the policy's own ``band_edge_margin_percent`` and
+    ``target_tolerance_percent``."""
+    own = {k: constraints.pop(k) for k in POLICY_KEYS if k in constraints}
     return Policy(
         name="core",
         quote="USDT",
@@ -72,7 +75,11 @@ def policy(
         rebalance_to=rebalance_to,
         drift_band=DriftBand(band_type, D(band)) if band is not None else None,
         constraints=Constraints(**constraints),  # type: ignore[arg-type]
+        **own,  # type: ignore[arg-type]
     )
+
+
+POLICY_KEYS = ("band_edge_margin_percent", "target_tolerance_percent")
 
 
 Account = tuple[str, str]  # (venue, asset)

@@ -43,10 +43,21 @@ def weight(plan: object, asset: str) -> Decimal:
 
 
 def test_band_edge_moves_each_drifted_asset_only_to_its_band_edge() -> None:
-    plan = plan_rebalance(single(DRIFTED), policy(TARGETS))  # type: ignore[arg-type]
+    rules = policy(TARGETS, band_edge_margin_percent=D(0))
+    plan = plan_rebalance(single(DRIFTED), rules)  # type: ignore[arg-type]
 
     assert D("54.9") <= weight(plan, "BTC") <= D("55")
     assert D("25") <= weight(plan, "ETH") <= D("25.1")
+    assert D("15") <= weight(plan, "USDT") <= D("25")
+    assert plan.residuals == ()
+
+
+def test_band_edge_lands_the_margin_inside_the_band_edge() -> None:
+    plan = plan_rebalance(single(DRIFTED), policy(TARGETS))  # type: ignore[arg-type]
+
+    # 20 % (the default) of the 5-point half-width inside the edges 55 % and 25 %
+    assert D("53.9") <= weight(plan, "BTC") <= D("54.1")
+    assert D("25.9") <= weight(plan, "ETH") <= D("26.1")
     assert D("15") <= weight(plan, "USDT") <= D("25")
     assert plan.residuals == ()
     sides = {(o.symbol, o.side) for o in plan.orders}
@@ -186,7 +197,7 @@ def test_max_order_notional_slices_a_big_order_into_orders_on_the_step() -> None
     asks = {s: m.quote.ask for s, m in snap.venues["x"].markets.items()}  # type: ignore[attr-defined]
     assert all(o.amount * asks[o.symbol] <= 5000 for o in plan.orders)
     assert all(o.amount % D("0.00001") == 0 for o in btc)
-    assert D("54.9") <= weight(plan, "BTC") <= D("55")
+    assert D("53.9") <= weight(plan, "BTC") <= D("54.1")
 
 
 def test_max_order_notional_holds_for_a_sell_placed_as_a_limit_at_the_ask() -> None:

@@ -162,14 +162,24 @@ def test_absolute_and_relative_bands() -> None:
     assert trigger_band(relative, "BTC").upper == D("0.5")
 
 
-def test_destination_band_keeps_the_policy_margin_free() -> None:
+def test_destination_band_lands_the_policy_margin_inside_the_edges() -> None:
     p = problem_of({"BTC": "1", "USDT": "50000"})
-    rules = policy({"BTC": "50", "ETH": "30", "USDT": "20"}, band_margin_percent=D(10))
+    rules = policy({"BTC": "50", "ETH": "30", "USDT": "20"}, band_edge_margin_percent=D(10))
 
     band = destination_band(p, rules, "BTC")
 
-    assert band.upper == D("0.545")
+    assert band.upper == D("0.545")  # 10 % of the 5-point half-width inside 55 %
     assert band.lower == D("0.455")
+
+
+def test_destination_band_margin_is_a_share_of_the_unclamped_half_width() -> None:
+    p = problem_of({"BTC": "1", "USDT": "50000"})
+    rules = policy({"BTC": "2", "ETH": "78", "USDT": "20"})  # BTC band [0, 7] after clamping
+
+    band = destination_band(p, rules, "BTC")
+
+    assert band.lower == 0
+    assert band.upper == D("0.06")  # 20 % of 5 points, not of the clamped 3.5
 
 
 def test_order_cost_is_spread_against_the_mid_plus_the_taker_fee() -> None:

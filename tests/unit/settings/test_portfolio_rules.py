@@ -29,12 +29,11 @@ def test_weights_that_do_not_sum_to_100_are_refused_with_the_total(problems: Pro
     assert found == ["FILE: portfolios.core.weights: must sum to exactly 100, got 95"]
 
 
-def test_weights_must_include_the_quote_assets_cash_share(problems: Problems) -> None:
-    found = problems({'USDT = "20"': 'XRP = "20"'})
-    assert found == [
-        "FILE: portfolios.core.weights: must include the quote asset USDT "
-        '(its cash share; USDT = "0" for none)'
-    ]
+def test_weights_without_the_quote_asset_mean_no_cash(load: Load) -> None:
+    config = load({'USDT = "20"': 'XRP = "20"'})
+    policy = config.policy("core")
+    assert policy.weights["USDT"] == 0  # Alpaca's convention: cash not listed is a 0 % share
+    assert policy.weights["XRP"] == Decimal(20)
 
 
 def test_weights_sum_is_exact_not_approximate(problems: Problems) -> None:
@@ -159,14 +158,13 @@ def test_band_type_must_be_absolute_or_relative(problems: Problems) -> None:
     ]
 
 
-def test_relative_band_with_a_zero_target_is_refused(problems: Problems) -> None:
-    found = problems(
-        {'type = "absolute"': 'type = "relative"', 'USDT = "20"': 'USDT = "20"\nDOGE = "0"'}
+def test_relative_band_with_a_zero_cash_target_loads(load: Load) -> None:
+    config = load(
+        {'type = "absolute"': 'type = "relative"', 'BTC = "40"': 'BTC = "60"', 'USDT = "20"': ""}
     )
-    assert found == [
-        'FILE: portfolios.core.drift_band.type: "relative" is undefined for DOGE, whose target '
-        'is 0: use "absolute"'
-    ]
+    policy = config.policy("core")
+    assert policy.weights["USDT"] == 0
+    assert policy.drift_band is not None
 
 
 def test_portfolio_without_band_or_calendar_loads(load: Load) -> None:
@@ -212,13 +210,35 @@ def test_limits_are_checked_and_named(problems: Problems) -> None:
     found = problems(
         extra="[portfolios.core.limits]\n"
         'min_trade_notional = "-1"\nmax_trades_per_run = 0\nmax_order_notional = "0"\n'
-        'band_margin_percent = "100"\n'
+        'on_small_trade = "shrink"\n'
     )
     assert [line.split(": ")[1] for line in found] == [
-        "portfolios.core.limits.band_margin_percent",
         "portfolios.core.limits.max_order_notional",
         "portfolios.core.limits.max_trades_per_run",
         "portfolios.core.limits.min_trade_notional",
+        "portfolios.core.limits.on_small_trade",
+    ]
+
+
+def test_band_edge_margin_and_target_tolerance_are_checked(problems: Problems) -> None:
+    found = problems(
+        {
+            "cooldown_days = 2": 'cooldown_days = 2\nband_edge_margin_percent = "100"\n'
+            'target_tolerance_percent = "-1"'
+        }
+    )
+    assert [line.split(": ")[1] for line in found] == [
+        "portfolios.core.band_edge_margin_percent",
+        "portfolios.core.target_tolerance_percent",
+    ]
+
+
+def test_the_old_band_margin_key_says_where_it_moved(problems: Problems) -> None:
+    found = problems(extra='[portfolios.core.limits]\nband_margin_percent = "10"\n')
+    assert found == [
+        "FILE: portfolios.core.limits.band_margin_percent: unknown key (moved: write "
+        "band_edge_margin_percent in [portfolios.NAME] (percent of the band's half-width a "
+        "band_edge run lands inside the edge))"
     ]
 
 

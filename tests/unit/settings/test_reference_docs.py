@@ -60,7 +60,8 @@ def test_every_key_is_in_the_reference(model: type[BaseModel]) -> None:
 @pytest.mark.parametrize(
     ("model", "key"),
     [
-        (LimitsConfig, "band_margin_percent"),
+        (PortfolioConfig, "band_edge_margin_percent"),
+        (PortfolioConfig, "target_tolerance_percent"),
         (ExecutionConfig, "limit_timeout_s"),
         (ExecutionConfig, "max_rounds"),
         (ExecutionConfig, "transfer_timeout_s"),

@@ -54,7 +54,8 @@ def test_the_summary_names_targets_bands_schedule_and_cooldown(load: Load) -> No
         "  targets: BTC 40%, ETH 30%, SOL 10%, USDT 20% (cash)",
         "  drift band: absolute, ±5 points; SOL ±8 points",
         "  calendar: on day 1 of every month, 00:00 UTC",
-        "  rebalance to: the band edge (least turnover); cooldown: 2 days",
+        "  rebalance to: the band edge (least turnover), 20% of the half-band inside; "
+        "cooldown: 2 days",
         "  execution: market orders, up to 3 rounds per run",
         "venues:",
     ]

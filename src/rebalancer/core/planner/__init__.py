@@ -15,10 +15,10 @@ from decimal import Decimal
 
 from rebalancer.core.costs import order_cost, transfer_cost
 from rebalancer.core.planner.draft import Draft, forwarding_venues
-from rebalancer.core.planner.goals import goal_for
+from rebalancer.core.planner.goals import Goal, goal_for
 from rebalancer.core.planner.graph import CyclicPlan, build_nodes
 from rebalancer.core.planner.ideal import ideal_trades
-from rebalancer.core.planner.minimums import filter_minimums
+from rebalancer.core.planner.minimums import filter_minimums, policy_problems
 from rebalancer.core.planner.model import Settings, build_model
 from rebalancer.core.planner.outcome import (
     band_residuals,
@@ -34,12 +34,14 @@ from rebalancer.core.planner.rounding import round_lots
 from rebalancer.core.planner.slicing import slice_orders
 from rebalancer.core.planner.solve import solve_model
 from rebalancer.domain.errors import PlanningError
+from rebalancer.domain.market import Rounding, round_to_step
 from rebalancer.domain.money import ZERO
-from rebalancer.domain.plan import Plan, RunType
-from rebalancer.domain.policy import Policy
+from rebalancer.domain.plan import Plan, Residual, RunType
+from rebalancer.domain.policy import Constraints, Policy, SmallTrade
 from rebalancer.domain.snapshot import Snapshot
 
 COST_PLACES = Decimal("0.00000001")
+DROP_PASSES = 4  # solves at most: each drops the small trades the last one still had
 
 __all__ = ["Settings", "draft_plan", "plan_rebalance"]
 
@@ -61,15 +63,51 @@ def draft_plan(
 ) -> Draft:
     """Run the pipeline up to the finished (rounded, repaired) trades and transfers."""
     goal = goal_for(problem, policy, run_type, amount, lots=settings.lot_margins)
-    model = build_model(problem, goal, policy.constraints, settings)
-    solution = solve_model(model, settings, policy.constraints.max_trades_per_run)
-    ideal = ideal_trades(model, solution, problem)
+    ideal, dropped = solve_ideal(problem, goal, policy.constraints, settings)
     constraints = policy.constraints
+    minimums = run_type is not RunType.LIQUIDATE  # a liquidation sells whatever the venue takes
     draft = round_lots(ideal, problem, liquidate=run_type is RunType.LIQUIDATE)
     draft = slice_orders(draft, constraints.max_order_notional)
-    draft = filter_minimums(draft, problem, constraints)
+    draft = filter_minimums(draft, problem, constraints, policy_minimums=minimums)
     floors = cash_floors(ideal, problem, constraints)
-    return repair_cash(draft, problem, constraints, floors, forwarding=settings.pass_through)
+    draft = repair_cash(
+        draft,
+        problem,
+        constraints,
+        floors,
+        forwarding=settings.pass_through,
+        policy_minimums=minimums,
+    )
+    return draft.with_residuals(*dropped)
+
+
+def solve_ideal(
+    problem: Problem, goal: Goal, constraints: Constraints, settings: Settings
+) -> tuple[Draft, list[Residual]]:
+    """Solve the model into ideal trades; with ``on_small_trade = "drop"`` (the goal keeps no
+    policy minimums) solve again without each market side whose trade came out under them,
+    and report those as residuals."""
+    dropped: list[Residual] = []
+    for _ in range(DROP_PASSES):
+        model = build_model(problem, goal, constraints, settings)
+        solution = solve_model(model, settings, constraints.max_trades_per_run)
+        ideal = ideal_trades(model, solution, problem)
+        if goal.policy_minimums or constraints.on_small_trade is not SmallTrade.DROP:
+            return ideal, dropped
+        small = [t for t in ideal.trades if policy_problems(t, problem, constraints)]
+        if not small:
+            return ideal, dropped
+        for trade in small:
+            why = "; ".join(policy_problems(trade, problem, constraints))
+            reason = f"{trade.side} dropped: {why} (on_small_trade = drop)"
+            step = trade.market.rules.amount_step
+            units = (
+                round_to_step(trade.amount, step, Rounding.NEAREST) if step > 0 else trade.amount
+            )
+            dropped.append(Residual(trade.market.asset, trade.market.venue, reason, units))
+        sides = {(t.market.venue, t.market.rules.symbol, t.side.value) for t in small}
+        goal = replace(goal, excluded=goal.excluded | sides)
+    return ideal, dropped
 
 
 def plan_rebalance(

@@ -1,11 +1,12 @@
 """What a run asks of the optimiser: destination bands and run-type specific aims.
 
 All weights here are fractions of portfolio value (0.4 is 40 %). The *trigger band* is the
-policy's drift band; the *destination band* is where the plan aims, narrowed by a margin so
-that lot rounding cannot push a weight back out:
+policy's drift band; the *destination band* is where a ``band_edge`` plan aims, inside the
+trigger band by a margin, so that the next tick of the market does not push a weight straight
+back out (a run per tick) and lot rounding cannot either:
 
-    margin = max(band_margin_percent % of the band's half-width, one lot per market of the
-    asset, valued at its ask, as a fraction of W), capped at 45 % of the half-width.
+    margin = max(band_edge_margin_percent % of the band's half-width,
+                 min(one lot per market of the asset at its ask / W, 45 % of the half-width)).
 
 ``band_edge`` aims at the destination band (least turnover); ``target`` also pulls each asset
 into a tube of one rounding margin around its target, as a softer aim than the band.
@@ -20,7 +21,7 @@ from decimal import Decimal
 from rebalancer.core.planner.problem import Problem
 from rebalancer.domain.money import HUNDRED, ONE, ZERO
 from rebalancer.domain.plan import RunType
-from rebalancer.domain.policy import BandType, Policy, RebalanceTo
+from rebalancer.domain.policy import BandType, Policy, RebalanceTo, SmallTrade
 
 MARGIN_CAP = Decimal("0.45")
 
@@ -49,6 +50,19 @@ class Goal:
     invest_budget: Decimal | None = None  # invest_cash: most quote the buys may spend
     withdraw_amount: Decimal | None = None  # withdraw: quote to hold after the plan
     targets: Mapping[str, Decimal] = field(default_factory=dict)  # fractions
+    policy_minimums: bool = True  # orders at least min_trade_notional (False: exchange's only)
+    excluded: frozenset[tuple[str, str, str]] = frozenset()  # (venue, symbol, side) left out
+
+
+def half_width(policy: Policy, asset: str) -> Decimal:
+    """The band's half-width as a fraction (before clamping to [0, 1]); 0 without a band."""
+    band = policy.drift_band
+    if band is None:
+        return ZERO
+    percent = band.percent_for(asset) / HUNDRED
+    if band.type is BandType.ABSOLUTE:
+        return percent
+    return policy.weights.get(asset, ZERO) / HUNDRED * percent
 
 
 def trigger_band(policy: Policy, asset: str) -> Band:
@@ -57,8 +71,9 @@ def trigger_band(policy: Policy, asset: str) -> Band:
     band = policy.drift_band
     if band is None:
         return Band(target, target)
-    percent = band.percent_for(asset) / HUNDRED
-    width = percent if band.type is BandType.ABSOLUTE else target * percent
+    if band.type is BandType.RELATIVE and target == ZERO:
+        return Band(ZERO, ONE)  # no band (core.drift): anything goes, reported when held
+    width = half_width(policy, asset)
     return Band(max(ZERO, target - width), min(ONE, target + width))
 
 
@@ -71,17 +86,19 @@ def rounding_margin(problem: Problem, asset: str) -> Decimal:
 
 
 def destination_band(problem: Problem, policy: Policy, asset: str, *, lots: bool = True) -> Band:
-    """The trigger band narrowed by the margin kept free for rounding (``lots`` off: only the
-    policy's ``band_margin_percent``)."""
+    """The trigger band narrowed to where a ``band_edge`` run lands: the policy's
+    ``band_edge_margin_percent`` of the half-width inside each edge, or, when larger, room for
+    one lot of rounding (at most ``MARGIN_CAP`` of the half-width; ``lots`` off: no lot room)."""
     band = trigger_band(policy, asset)
-    half = (band.upper - band.lower) / 2
-    margin = half * policy.constraints.band_margin_percent / HUNDRED
+    if band.lower == ZERO and band.upper == ONE:
+        return band
+    half = half_width(policy, asset)
+    margin = half * policy.band_edge_margin_percent / HUNDRED
     if lots:
-        margin = max(margin, rounding_margin(problem, asset))
-    margin = min(margin, half * MARGIN_CAP)
+        margin = max(margin, min(rounding_margin(problem, asset), half * MARGIN_CAP))
     lower = band.lower + margin if band.lower > 0 else band.lower
     upper = band.upper - margin if band.upper < ONE else band.upper
-    return Band(lower, upper)
+    return Band(lower, max(upper, lower))
 
 
 def targets_of(policy: Policy) -> dict[str, Decimal]:
@@ -102,7 +119,9 @@ def goal_for(
     movable = [a for a in problem.assets if problem.tradable(a)]
     if run_type is RunType.LIQUIDATE:
         flat = {a: Band(ZERO, ZERO) for a in movable if a != problem.quote}
-        return Goal(run_type, allow_buys=False, destination=flat, targets=targets)
+        return Goal(
+            run_type, allow_buys=False, destination=flat, targets=targets, policy_minimums=False
+        )
     if run_type is RunType.INVEST_CASH:
         cash = sum((problem.held(problem.quote, v) for v in problem.venues), ZERO)
         budget = max(ZERO, cash - targets.get(problem.quote, ZERO) * problem.total)
@@ -118,4 +137,7 @@ def goal_for(
             margin = rounding_margin(problem, asset) if lots else ZERO
             target = targets[asset]
             tube[asset] = Band(max(ZERO, target - margin), min(ONE, target + margin))
-    return Goal(run_type, destination=destination, tube=tube, targets=targets)
+    enlarge = policy.constraints.on_small_trade is SmallTrade.ENLARGE
+    return Goal(
+        run_type, destination=destination, tube=tube, targets=targets, policy_minimums=enlarge
+    )

@@ -17,9 +17,9 @@ from rebalancer.domain.plan import Residual
 from rebalancer.domain.policy import Constraints
 
 
-def order_problems(trade: Trade, problem: Problem, constraints: Constraints) -> list[str]:
-    """Every rule ``trade`` breaks (empty when it may be placed)."""
-    problems = list(trade.market.rules.check_order(trade.amount, trade.price).problems)
+def policy_problems(trade: Trade, problem: Problem, constraints: Constraints) -> list[str]:
+    """The policy's trade minimums ``trade`` is under (empty when it is not)."""
+    problems: list[str] = []
     if trade.notional < constraints.min_trade_notional:
         floor = format_decimal(constraints.min_trade_notional)
         problems.append(f"below min_trade_notional {floor}")
@@ -27,18 +27,31 @@ def order_problems(trade: Trade, problem: Problem, constraints: Constraints) -> 
     position = problem.valuation.values.get(trade.market.asset, ZERO)
     if percent > 0 and trade.amount * trade.market.price < position * percent / HUNDRED:
         problems.append(f"below min_trade_percent_of_position {format_decimal(percent)}")
+    return problems
+
+
+def order_problems(
+    trade: Trade, problem: Problem, constraints: Constraints, *, policy_minimums: bool = True
+) -> list[str]:
+    """Every rule ``trade`` breaks (empty when it may be placed); ``policy_minimums`` off (a
+    liquidation) checks only the exchange's rules and the order cap."""
+    problems = list(trade.market.rules.check_order(trade.amount, trade.price).problems)
+    if policy_minimums:
+        problems += policy_problems(trade, problem, constraints)
     cap = constraints.max_order_notional
     if cap is not None and trade.notional_at_ask > cap:
         problems.append(f"above max_order_notional {format_decimal(cap)}")
     return problems
 
 
-def filter_minimums(draft: Draft, problem: Problem, constraints: Constraints) -> Draft:
+def filter_minimums(
+    draft: Draft, problem: Problem, constraints: Constraints, *, policy_minimums: bool = True
+) -> Draft:
     """Keep the orders that satisfy every minimum; report the others."""
     kept: list[Trade] = []
     residuals: list[Residual] = []
     for trade in draft.trades:
-        problems = order_problems(trade, problem, constraints)
+        problems = order_problems(trade, problem, constraints, policy_minimums=policy_minimums)
         if problems:
             reason = "; ".join(problems)
             residuals.append(Residual(trade.market.asset, trade.market.venue, reason, trade.amount))
@@ -47,6 +60,8 @@ def filter_minimums(draft: Draft, problem: Problem, constraints: Constraints) ->
     return replace(draft, trades=tuple(kept)).with_residuals(*residuals)
 
 
-def passes(trade: Trade, problem: Problem, constraints: Constraints) -> bool:
+def passes(
+    trade: Trade, problem: Problem, constraints: Constraints, *, policy_minimums: bool = True
+) -> bool:
     """True when ``trade`` may be placed."""
-    return not order_problems(trade, problem, constraints)
+    return not order_problems(trade, problem, constraints, policy_minimums=policy_minimums)

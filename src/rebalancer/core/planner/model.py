@@ -174,10 +174,11 @@ class ModelBuilder:
         rules = market.rules
         price = market.quote.ask if side == "buy" else market.quote.bid
         units = max(rules.min_amount, rules.min_notional / price)
-        units = max(units, self.c.min_trade_notional / price)
-        position = self.p.valuation.values.get(market.asset, ZERO)
-        percent_floor = position * self.c.min_trade_percent_of_position / 100 / market.price
-        units = max(units, percent_floor)
+        if self.goal.policy_minimums:
+            units = max(units, self.c.min_trade_notional / price)
+            position = self.p.valuation.values.get(market.asset, ZERO)
+            percent_floor = position * self.c.min_trade_percent_of_position / 100 / market.price
+            units = max(units, percent_floor)
         if self.lot_margins:
             units += rules.amount_step
         return float(units * market.price)
@@ -200,6 +201,8 @@ class ModelBuilder:
 
     def add_order(self, market: MarketOption, side: str, reach: float) -> OrderVars | None:
         """Add one market side with its all-or-nothing minimum and optional slicing."""
+        if (market.venue, market.rules.symbol, side) in self.goal.excluded:
+            return
         cost = market.buy_cost() if side == "buy" else market.sell_cost()
         floor = self.minimum_usd(market, side)
         if reach < floor:

@@ -89,6 +89,7 @@ def repair_cash(
     floors: Mapping[str, Decimal],
     *,
     forwarding: bool = False,
+    policy_minimums: bool = True,
 ) -> Draft:
     """Shrink buys until every venue keeps its floor; report what had to go."""
     draft = fit_transfers(draft, problem, forwarding=forwarding)
@@ -106,7 +107,8 @@ def repair_cash(
                 break
             index = max(live, key=lambda i: (trades[i].notional, -i))
             smaller = shrink(trades[index], shortfall)
-            if smaller.amount > 0 and passes(smaller, problem, constraints):
+            fits = passes(smaller, problem, constraints, policy_minimums=policy_minimums)
+            if smaller.amount > 0 and fits:
                 trades[index] = smaller
                 continue
             trade = trades[index]
