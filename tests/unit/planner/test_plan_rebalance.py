@@ -382,3 +382,18 @@ def test_cash_is_forwarded_through_a_venue_when_there_is_no_direct_route() -> No
     assert legs[("a", "b")].id in legs[("b", "c")].depends_on
     assert all(o.venue == "c" for o in plan.orders)
     assert worst_prefix(plan, snap, random.Random(3)) >= 0  # type: ignore[arg-type]
+
+
+def test_relative_bands_without_a_cash_target_rebalance_and_report_the_cash_left() -> None:
+    from rebalancer.domain.policy import BandType
+
+    rules = policy({"BTC": "60", "ETH": "40", "USDT": "0"}, band="10", band_type=BandType.RELATIVE)
+    plan = plan_rebalance(single(DRIFTED), rules)  # type: ignore[arg-type]
+
+    # BTC 71 % is over 66 % (60 + 10 % of 60), ETH 21 % under 36 %: both move back inside
+    assert D("54") <= weight(plan, "BTC") <= D("66")
+    assert D("36") <= weight(plan, "ETH") <= D("44")
+    cash = [r for r in plan.residuals if r.asset == "USDT"]
+    assert len(cash) == 1
+    assert "0% target" in cash[0].reason
+    assert not any("outside band" in r.reason for r in plan.residuals)

@@ -19,7 +19,7 @@ from rebalancer.core.planner.problem import Problem
 from rebalancer.domain.market import OrderSide
 from rebalancer.domain.money import HUNDRED, ZERO, format_decimal
 from rebalancer.domain.plan import Residual, RunType
-from rebalancer.domain.policy import Policy
+from rebalancer.domain.policy import BandType, Policy, RebalanceTo
 
 EVERYWHERE = "*"  # the venue of a residual about the whole portfolio
 WEIGHT_PLACES = Decimal("0.0001")
@@ -71,6 +71,11 @@ def band_residuals(
     for asset in problem.assets:
         band = trigger_band(policy, asset)
         weight = values[asset] / total
+        if unbanded(policy, asset) and values[asset] > 0:
+            reason = "held with a 0% target: a relative band gives it no band, left as it is"
+            price = problem.price(asset)
+            found.append(Residual(asset, EVERYWHERE, reason, values[asset] / price))
+            continue
         if band.contains(weight):
             continue
         edge = band.lower if weight < band.lower else band.upper
@@ -83,6 +88,17 @@ def band_residuals(
             reason += f" (no {asset}/{problem.quote} market on any venue)"
         found.append(Residual(asset, EVERYWHERE, reason, units))
     return found
+
+
+def unbanded(policy: Policy, asset: str) -> bool:
+    """True when the asset has a 0 % target under a relative band, so no band at all."""
+    band = policy.drift_band
+    return (
+        band is not None
+        and band.type is BandType.RELATIVE
+        and policy.weights.get(asset, ZERO) == ZERO
+        and policy.rebalance_to is RebalanceTo.BAND_EDGE
+    )
 
 
 def untradable_residuals(problem: Problem) -> list[Residual]:
