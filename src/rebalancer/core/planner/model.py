@@ -202,7 +202,7 @@ class ModelBuilder:
     def add_order(self, market: MarketOption, side: str, reach: float) -> OrderVars | None:
         """Add one market side with its all-or-nothing minimum and optional slicing."""
         if (market.venue, market.rules.symbol, side) in self.goal.excluded:
-            return
+            return None
         cost = market.buy_cost() if side == "buy" else market.sell_cost()
         floor = self.minimum_usd(market, side)
         if reach < floor:
