@@ -26,6 +26,7 @@ from rebalancer.domain.records import (
     RunRecord,
     TransferRecord,
 )
+from rebalancer.domain.requests import Inflow, PauseRecord, RequestRecord, RunRequest
 from rebalancer.domain.runs import RunStatus, Trigger
 from rebalancer.domain.transfers import DepositAddress, TransferReport, WithdrawRequest
 
@@ -164,6 +165,8 @@ class Store(Protocol):
         status: RunStatus = RunStatus.NEW,
         run_id: str | None = None,
         at: datetime | None = None,
+        venue: str | None = None,
+        partial: bool = False,
     ) -> RunRecord:
         """Record a new run; a short alphanumeric id is generated unless ``run_id`` is given."""
         ...
@@ -292,6 +295,88 @@ class Store(Protocol):
 
     async def events(self, run_id: str | None = None, limit: int = 100) -> Sequence[EventRecord]:
         """The newest ``limit`` events (optionally of one run), oldest first."""
+        ...
+
+    async def create_requested_run(
+        self,
+        request: RunRequest,
+        trigger: Trigger,
+        requested_by: str,
+        *,
+        key: str | None = None,
+        inflows: Sequence[Inflow] = (),
+        at: datetime | None = None,
+    ) -> RunRecord:
+        """Record a run request: a NEW run of what was asked, who asked, and in one transaction
+        the deposits it invests. A second request with the same ``key``, or a deposit already
+        being invested, raises ``DuplicateRecord`` and writes nothing."""
+        ...
+
+    async def get_request(self, run_id: str) -> RequestRecord | None:
+        """The request run ``run_id`` came from (None: the run was not requested)."""
+        ...
+
+    async def request_by_key(self, key: str) -> RequestRecord | None:
+        """The request made under ``key``, if any."""
+        ...
+
+    async def pending_requests(self) -> Sequence[RequestRecord]:
+        """Requests whose run is still NEW and not cancelled, oldest first."""
+        ...
+
+    async def take_request(self, run_id: str, at: datetime | None = None) -> bool:
+        """The daemon takes a request; False when it was already taken or cancelled."""
+        ...
+
+    async def cancel_request(
+        self, run_id: str, reason: str, at: datetime | None = None
+    ) -> RunRecord | None:
+        """Cancel a request not yet taken (its run becomes CANCELLED); None when too late.
+
+        A missing request raises ``RecordNotFound``.
+        """
+        ...
+
+    async def release_untaken_requests(self) -> int:
+        """Recovery: requests taken by a daemon that died before starting them wait again."""
+        ...
+
+    async def invested_deposits(self, venue: str) -> frozenset[str]:
+        """Ids of the deposits on ``venue`` a run was started to invest."""
+        ...
+
+    async def get_pause(self, portfolio: str) -> PauseRecord | None:
+        """The portfolio's pause (None: never paused)."""
+        ...
+
+    async def pauses(self) -> Sequence[PauseRecord]:
+        """Every portfolio ever paused or unpaused, by name."""
+        ...
+
+    async def set_pause(
+        self, portfolio: str, paused: bool, by: str, reason: str, at: datetime | None = None
+    ) -> PauseRecord:
+        """Pause (or unpause) a portfolio; it stays so across restarts."""
+        ...
+
+    async def save_latest_snapshot(
+        self, portfolio: str, snapshot_json: str, at: datetime | None = None
+    ) -> None:
+        """Keep the snapshot a check just took (commands beside the daemon value from it)."""
+        ...
+
+    async def latest_snapshot(self, portfolio: str) -> tuple[str, datetime] | None:
+        """The latest kept snapshot JSON of the portfolio and when it was taken."""
+        ...
+
+    async def deposits_watched_since(self, portfolio: str, at: datetime | None = None) -> datetime:
+        """Since when deposits to the portfolio count as contributions (set on the first call)."""
+        ...
+
+    async def schedule_first_seen(
+        self, portfolio: str, entry_key: str, at: datetime | None = None
+    ) -> datetime:
+        """When a recurring run was first seen (set on the first call); it fires from then."""
         ...
 
     async def close(self) -> None:

@@ -24,7 +24,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("db", "manage the state database (upgrade)"),
     "run": ("run", "run the daemon (or one cycle with --once)"),
     "runs": ("runs", "list past runs or show one run's history"),
+    "request": ("request", "ask the daemon for one run (full, invest_cash, withdraw, liquidate)"),
     "approve": ("approve", "approve (or reject) a run waiting for approval"),
+    "pause": ("pause", "stop a portfolio trading (still watched and reported)"),
+    "unpause": ("pause", "let a paused portfolio trade again"),
     "resume": ("resume", "re-arm the circuit breaker after a halt"),
     "snapshot": ("snapshot", "print the live snapshot JSON for a portfolio"),
 }

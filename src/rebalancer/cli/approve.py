@@ -1,8 +1,9 @@
 """``rebalancer approve RUN_ID --config C``: let a run waiting for approval go ahead.
 
-The approval is written to the run's event log (who, when); the daemon sees it on its next
-check, plans the run again from fresh prices and carries it out. ``--reject`` cancels the run
-instead. Exit status: 0 done; 1 no such run, or the run is not waiting; 2 a wrong config.
+The approval is written to the run's event log (who, when) through ``services.operations``; a
+running daemon sees it within a second, plans the run again from fresh prices and carries it
+out. ``--reject`` cancels the run instead. Exit status: 0 done; 1 no such run, or the run is
+not waiting; 2 a wrong config.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--by", default=None, help="who approves (default: your login name)")
     parser.add_argument("--reject", action="store_true", help="cancel the run instead")
+    parser.add_argument("--reason", default="", help="with --reject: why (audited)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,35 +44,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _approve(args: argparse.Namespace) -> int:
-    from rebalancer.domain.events import RunApproved, RunRejected
-    from rebalancer.domain.records import RecordNotFound
-    from rebalancer.domain.runs import RunStatus
     from rebalancer.runtime.clock import SystemClock
     from rebalancer.runtime.state import config_store, operator_name
-    from rebalancer.services.event_hub import EventHub
+    from rebalancer.services import operations
 
     by = operator_name(args.by)
     async with config_store(args.config) as store:
+        desk = operations.Desk.of(store, SystemClock())
         try:
-            found = await store.get_run(args.run_id)
-        except RecordNotFound:
-            print(f"rebalancer approve: no run {args.run_id}", file=sys.stderr)
+            if args.reject:
+                run = await operations.reject_run(desk, args.run_id, by=by, reason=args.reason)
+                print(f"run {run.id} rejected by {by}: {run.status.value}")
+                return EXIT_OK
+            run = await operations.approve_run(desk, args.run_id, by=by)
+        except operations.OperationRefused as refused:
+            print(f"rebalancer approve: {refused}", file=sys.stderr)
             return EXIT_FAILURE
-        if found.status is not RunStatus.AWAITING_APPROVAL:
-            print(
-                f"rebalancer approve: run {found.id} is {found.status.value}, "
-                "not AWAITING_APPROVAL",
-                file=sys.stderr,
-            )
-            return EXIT_FAILURE
-        events, now = EventHub(store), SystemClock().now()
-        if args.reject:
-            await events.publish(
-                RunRejected(at=now, portfolio=found.portfolio, run_id=found.id, by=by)
-            )
-            await store.set_run_status(found.id, RunStatus.CANCELLED, f"rejected by {by}")
-            print(f"run {found.id} rejected by {by}: CANCELLED")
-            return EXIT_OK
-        await events.publish(RunApproved(at=now, portfolio=found.portfolio, run_id=found.id, by=by))
-        print(f"run {found.id} approved by {by}; the daemon carries it out on its next check")
-        return EXIT_OK
+    print(f"run {run.id} approved by {by}; the running daemon carries it out within a second")
+    return EXIT_OK

@@ -44,25 +44,22 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _resume(args: argparse.Namespace) -> int:
-    from rebalancer.domain.breaker import BreakerState
-    from rebalancer.domain.events import BreakerResumed
     from rebalancer.runtime.clock import SystemClock
     from rebalancer.runtime.state import config_store, operator_name
-    from rebalancer.services.breaker_keeper import BreakerKeeper
-    from rebalancer.services.event_hub import EventHub
+    from rebalancer.services import operations
 
     by = operator_name(args.by)
     async with config_store(args.config) as store:
-        clock, events = SystemClock(), EventHub(store)
-        keeper = BreakerKeeper(store, clock, events=events)
-        await keeper.load()
-        before = keeper.state
-        if before is BreakerState.ACTIVE:
-            print("the circuit breaker is already ACTIVE; nothing to resume")
-            return EXIT_OK
-        await events.publish(
-            BreakerResumed(at=clock.now(), by=by, reason=args.reason, previous=before)
-        )
-        await keeper.resume(f"{by}: {args.reason}")
-        print(f"circuit breaker {before.value} -> {keeper.state.value} (by {by}: {args.reason})")
+        try:
+            desk = operations.Desk.of(store, SystemClock())
+            resumed = await operations.resume_breaker(desk, by=by, reason=args.reason)
+        except operations.OperationRefused as refused:
+            print(f"rebalancer resume: {refused}", file=sys.stderr)
+            return EXIT_USAGE
+    if not resumed.changed:
+        print("the circuit breaker is already ACTIVE; nothing to resume")
         return EXIT_OK
+    print(
+        f"circuit breaker {resumed.before.value} -> {resumed.after.value} (by {by}: {args.reason})"
+    )
+    return EXIT_OK

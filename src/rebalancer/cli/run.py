@@ -1,8 +1,12 @@
 """``rebalancer run --config C``: the daemon (or one cycle with ``--once``).
 
+``--once --force`` while a daemon holds the state directory hands the work to it instead: a
+``full`` run request per portfolio (as ``rebalancer request P --type full`` writes), then waits
+for those runs to end (or to wait for approval) and reports them.
+
 Exit status: 0 after a clean stop (SIGTERM, SIGINT) or a ``--once`` cycle whose runs did not
 fail; 1 when a run failed, a venue could not be reconciled, or another daemon holds the state
-directory (the message names its PID); 2 when the config is wrong.
+directory for a plain ``--once`` (the message names its PID); 2 when the config is wrong.
 """
 
 from __future__ import annotations
@@ -11,6 +15,10 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rebalancer.settings import AppConfig
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -79,8 +87,53 @@ def run(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(run_daemon(config, options))
     except AlreadyRunning as error:
-        print(f"rebalancer run: {error}", file=sys.stderr)
+        if args.once and args.force:
+            print(f"rebalancer run: {error}; asking it to run now", file=sys.stderr)
+            return asyncio.run(_ask_the_daemon(config))
+        hint = (
+            "; `rebalancer request PORTFOLIO --type full` asks it for a run now"
+            if args.once
+            else ""
+        )
+        print(f"rebalancer run: {error}{hint}", file=sys.stderr)
         return EXIT_FAILURE
     except ConfigError as error:
         print(f"rebalancer run: the config is wrong:\n{error}", file=sys.stderr)
         return EXIT_USAGE
+
+
+WAIT_POLL_S = 0.5
+
+
+async def _ask_the_daemon(config: AppConfig) -> int:
+    """Request a full run of every portfolio from the running daemon and wait for them."""
+    from rebalancer.domain.plan import RunType
+    from rebalancer.domain.requests import RunRequest
+    from rebalancer.domain.runs import RunStatus
+    from rebalancer.persistence import open_store
+    from rebalancer.runtime.clock import SystemClock
+    from rebalancer.runtime.state import operator_name, policies_of
+    from rebalancer.services import operations
+
+    store = await open_store(config.daemon.effective_database_url())
+    try:
+        policies, by = policies_of(config), operator_name(None)
+        desk = operations.Desk.of(store, SystemClock())
+        asked = []
+        for name in policies:
+            accepted = await operations.request_run(
+                desk, policies, RunRequest(name, RunType.FULL), by=by
+            )
+            print(f"{name}: requested run {accepted.run.id}", file=sys.stderr)
+            asked.append(accepted.run.id)
+        while True:
+            runs = [await store.get_run(run_id) for run_id in asked]
+            if all(r.status.is_terminal or r.status is RunStatus.AWAITING_APPROVAL for r in runs):
+                break
+            await asyncio.sleep(WAIT_POLL_S)
+    finally:
+        await store.close()
+    for done in runs:
+        reason = f" ({done.reason})" if done.reason else ""
+        print(f"{done.portfolio}: run {done.id} {done.status.value}{reason}", file=sys.stderr)
+    return EXIT_FAILURE if any(r.status is RunStatus.FAILED for r in runs) else EXIT_OK

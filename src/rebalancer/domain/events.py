@@ -104,11 +104,14 @@ class RunTriggered(DomainEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunRequested(DomainEvent):
-    """A person asked for a one-off run (the daemon starts it on its next check)."""
+    """A one-off run was asked for (by a person, a deposit or a schedule); the running daemon
+    takes it within a second, a stopped one when it starts."""
 
     by: str
     run_type: RunType
     amount: Decimal | None = None
+    venue: str | None = None  # withdraw: where the cash is raised (None: any venue)
+    partial: bool = False  # withdraw: raise the most possible when the amount cannot be met
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -80,9 +80,11 @@ class TransferState(enum.StrEnum):
 class RunRecord:
     """One rebalance run of one portfolio.
 
-    ``amount`` is the cash to raise for a ``withdraw`` run (None otherwise). ``rounds`` counts
-    the rounds saved so far (each with its snapshot and plan); ``reason`` says why the run ended
-    or is waiting.
+    ``amount`` is the cash to raise for a ``withdraw`` run, or to spend for an ``invest_cash``
+    run (None: the cash above its target). ``venue`` is where a withdraw raises its cash (None:
+    any venue); ``partial`` lets a withdraw above what can be raised raise the most it can.
+    ``rounds`` counts the rounds saved so far (each with its snapshot and plan); ``reason`` says
+    why the run ended or is waiting.
     """
 
     id: str
@@ -95,6 +97,8 @@ class RunRecord:
     rounds: int = 0
     amount: Decimal | None = None
     reason: str | None = None
+    venue: str | None = None
+    partial: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,4 +32,6 @@ class Trigger(enum.StrEnum):
 
     DRIFT = "drift"
     CALENDAR = "calendar"
-    MANUAL = "manual"
+    MANUAL = "manual"  # a person asked (``rebalancer request``, ``run --once --force``, chat, API)
+    DEPOSIT = "deposit"  # new cash arrived from outside (``[portfolios.P.contributions]``)
+    SCHEDULE = "schedule"  # a recurring run came due (``[[portfolios.P.schedule]]``)

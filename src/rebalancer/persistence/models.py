@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    Boolean,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -35,6 +36,7 @@ NAMING_CONVENTION = {
 ID = String(64)
 NAME = String(64)
 STATE = String(32)
+KEY = String(200)
 
 
 class Base(DeclarativeBase):
@@ -59,6 +61,8 @@ class RunRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    venue: Mapped[str | None] = mapped_column(NAME)
+    partial: Mapped[bool] = mapped_column(Boolean)
 
 
 class RoundRow(Base):
@@ -161,6 +165,59 @@ class EventRow(Base):
     run_id: Mapped[str | None] = mapped_column(ID, ForeignKey("runs.id"), index=True)
     kind: Mapped[str] = mapped_column(NAME, index=True)
     payload: Mapped[str] = mapped_column(Text)
+
+
+class RunRequestRow(Base):
+    """A run asked for (by a person, a deposit or a schedule); the run row holds what was asked."""
+
+    __tablename__ = "run_requests"
+
+    run_id: Mapped[str] = mapped_column(ID, ForeignKey("runs.id"), primary_key=True)
+    requested_by: Mapped[str] = mapped_column(Text)
+    key: Mapped[str | None] = mapped_column(KEY, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PortfolioStateRow(Base):
+    """What is remembered per portfolio beside its runs: its pause, its latest snapshot, and
+    since when its deposits are watched."""
+
+    __tablename__ = "portfolio_states"
+
+    portfolio: Mapped[str] = mapped_column(NAME, primary_key=True)
+    paused: Mapped[bool] = mapped_column(Boolean)
+    paused_by: Mapped[str | None] = mapped_column(Text)
+    paused_reason: Mapped[str | None] = mapped_column(Text)
+    paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    snapshot_json: Mapped[str | None] = mapped_column(Text)
+    snapshot_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    deposits_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class InflowRow(Base):
+    """A deposit from outside that a run of ours was started to invest (each one only once)."""
+
+    __tablename__ = "inflows"
+
+    venue: Mapped[str] = mapped_column(NAME, primary_key=True)
+    deposit_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    portfolio: Mapped[str] = mapped_column(NAME)
+    asset: Mapped[str] = mapped_column(NAME)
+    amount: Mapped[Decimal] = mapped_column(DecimalText)
+    run_id: Mapped[str] = mapped_column(ID, ForeignKey("runs.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ScheduleEntryRow(Base):
+    """When the daemon first saw a ``[[portfolios.P.schedule]]`` entry (it fires from then on)."""
+
+    __tablename__ = "schedule_entries"
+
+    portfolio: Mapped[str] = mapped_column(NAME, primary_key=True)
+    entry_key: Mapped[str] = mapped_column(KEY, primary_key=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 metadata = Base.metadata

@@ -34,12 +34,15 @@ from rebalancer.domain.records import (
     RunRecord,
     TransferRecord,
 )
+from rebalancer.domain.requests import Inflow, PauseRecord, RequestRecord, RunRequest
 from rebalancer.domain.runs import RunStatus, Trigger
 from rebalancer.persistence.engine import create_engine, read_only
 from rebalancer.persistence.migrate import upgrade_to_head
 from rebalancer.persistence.repositories.fields import decimal_or_none
 from rebalancer.persistence.repositories.journal import BreakerRepository, EventRepository
 from rebalancer.persistence.repositories.orders import OrderRepository
+from rebalancer.persistence.repositories.portfolio_states import PortfolioStateRepository
+from rebalancer.persistence.repositories.requests import RequestRepository
 from rebalancer.persistence.repositories.runs import RunRepository
 from rebalancer.persistence.repositories.transfers import TransferRepository
 from rebalancer.ports import Clock, Store
@@ -109,20 +112,16 @@ class SqlStore:
         status: RunStatus = RunStatus.NEW,
         run_id: str | None = None,
         at: datetime | None = None,
+        venue: str | None = None,
+        partial: bool = False,
     ) -> RunRecord:
         """Record a new run; a short alphanumeric id is generated unless ``run_id`` is given."""
-        if not portfolio:
-            raise InvalidValue("run.portfolio: must not be empty")
-        when = self._at(at)
-        record = RunRecord(
-            id=run_id or new_run_id(),
-            portfolio=portfolio,
-            run_type=run_type,
-            trigger=trigger,
-            status=status,
-            created_at=when,
-            updated_at=when,
-            amount=decimal_or_none(amount, "run.amount"),
+        record = _new_run(
+            RunRequest(portfolio, run_type, amount, venue, partial),
+            trigger,
+            status,
+            run_id,
+            self._at(at),
         )
         async with self._write() as session:
             return await RunRepository(session).add(record)
@@ -286,9 +285,129 @@ class SqlStore:
         async with self._read() as session:
             return await EventRepository(session).latest(run_id, _limit(limit))
 
+    # run requests and what is remembered per portfolio
+
+    async def create_requested_run(
+        self,
+        request: RunRequest,
+        trigger: Trigger,
+        requested_by: str,
+        *,
+        key: str | None = None,
+        inflows: Sequence[Inflow] = (),
+        at: datetime | None = None,
+    ) -> RunRecord:
+        """Record a run request, its NEW run and the deposits it invests, in one transaction."""
+        record = _new_run(request, trigger, RunStatus.NEW, None, self._at(at))
+        async with self._write() as session:
+            return await RequestRepository(session).add(record, requested_by, key, inflows)
+
+    async def get_request(self, run_id: str) -> RequestRecord | None:
+        """The request run ``run_id`` came from (None: the run was not requested)."""
+        async with self._read() as session:
+            return await RequestRepository(session).get(run_id)
+
+    async def request_by_key(self, key: str) -> RequestRecord | None:
+        """The request made under ``key``, if any."""
+        async with self._read() as session:
+            return await RequestRepository(session).by_key(key)
+
+    async def pending_requests(self) -> Sequence[RequestRecord]:
+        """Requests whose run is still NEW and not cancelled, oldest first."""
+        async with self._read() as session:
+            return await RequestRepository(session).pending()
+
+    async def take_request(self, run_id: str, at: datetime | None = None) -> bool:
+        """The daemon takes a request; False when it was already taken or cancelled."""
+        async with self._write() as session:
+            return await RequestRepository(session).take(run_id, self._at(at))
+
+    async def cancel_request(
+        self, run_id: str, reason: str, at: datetime | None = None
+    ) -> RunRecord | None:
+        """Cancel a request not yet taken (its run becomes CANCELLED); None when too late."""
+        async with self._write() as session:
+            return await RequestRepository(session).cancel(run_id, reason, self._at(at))
+
+    async def release_untaken_requests(self) -> int:
+        """Recovery: requests taken by a daemon that died before starting them wait again."""
+        async with self._write() as session:
+            return await RequestRepository(session).release_untaken()
+
+    async def invested_deposits(self, venue: str) -> frozenset[str]:
+        """Ids of the deposits on ``venue`` a run was started to invest."""
+        async with self._read() as session:
+            return await RequestRepository(session).invested_deposits(venue)
+
+    async def get_pause(self, portfolio: str) -> PauseRecord | None:
+        """The portfolio's pause (None: never paused)."""
+        async with self._read() as session:
+            return await PortfolioStateRepository(session).pause(portfolio)
+
+    async def pauses(self) -> Sequence[PauseRecord]:
+        """Every portfolio ever paused or unpaused, by name."""
+        async with self._read() as session:
+            return await PortfolioStateRepository(session).pauses()
+
+    async def set_pause(
+        self, portfolio: str, paused: bool, by: str, reason: str, at: datetime | None = None
+    ) -> PauseRecord:
+        """Pause (or unpause) a portfolio; it stays so across restarts."""
+        async with self._write() as session:
+            return await PortfolioStateRepository(session).set_pause(
+                portfolio, paused, by, reason, self._at(at)
+            )
+
+    async def save_latest_snapshot(
+        self, portfolio: str, snapshot_json: str, at: datetime | None = None
+    ) -> None:
+        """Keep the snapshot a check just took (commands beside the daemon value from it)."""
+        async with self._write() as session:
+            await PortfolioStateRepository(session).save_snapshot(
+                portfolio, snapshot_json, self._at(at)
+            )
+
+    async def latest_snapshot(self, portfolio: str) -> tuple[str, datetime] | None:
+        """The latest kept snapshot JSON of the portfolio and when it was taken."""
+        async with self._read() as session:
+            return await PortfolioStateRepository(session).latest_snapshot(portfolio)
+
+    async def deposits_watched_since(self, portfolio: str, at: datetime | None = None) -> datetime:
+        """Since when deposits to the portfolio count as contributions (set on the first call)."""
+        async with self._write() as session:
+            return await PortfolioStateRepository(session).deposits_since(portfolio, self._at(at))
+
+    async def schedule_first_seen(
+        self, portfolio: str, entry_key: str, at: datetime | None = None
+    ) -> datetime:
+        """When a recurring run was first seen (set on the first call); it fires from then."""
+        async with self._write() as session:
+            return await PortfolioStateRepository(session).schedule_first_seen(
+                portfolio, entry_key, self._at(at)
+            )
+
     async def close(self) -> None:
         """Close every pooled connection."""
         await self._engine.dispose()
+
+
+def _new_run(
+    request: RunRequest, trigger: Trigger, status: RunStatus, run_id: str | None, at: datetime
+) -> RunRecord:
+    if not request.portfolio:
+        raise InvalidValue("run.portfolio: must not be empty")
+    return RunRecord(
+        id=run_id or new_run_id(),
+        portfolio=request.portfolio,
+        run_type=request.run_type,
+        trigger=trigger,
+        status=status,
+        created_at=at,
+        updated_at=at,
+        amount=decimal_or_none(request.amount, "run.amount"),
+        venue=request.venue,
+        partial=request.partial,
+    )
 
 
 async def open_store(url: str | URL, *, clock: Clock | None = None, echo: bool = False) -> SqlStore:

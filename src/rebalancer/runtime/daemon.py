@@ -43,6 +43,7 @@ from rebalancer.services.breach_watch import BreachWatch
 from rebalancer.services.daemon_loop import CheckAction, CheckResult, DaemonLoop
 from rebalancer.services.event_hub import EventHub
 from rebalancer.services.market_state import MarketState
+from rebalancer.services.request_watch import RequestWatch
 from rebalancer.services.scheduler import CheckScheduler
 from rebalancer.settings import AppConfig
 
@@ -187,10 +188,12 @@ async def _serve(wiring: Wiring, loop: DaemonLoop, signals: StopSignals) -> None
     if source is not None:
         event_loop.add_signal_handler(signal.SIGHUP, reloader.reload, source)
     systemd = SystemdNotifier()
-    watchdog: asyncio.Task[None] | None = None
+    requests = RequestWatch(loop, wiring.store, poll_s=config.daemon.request_poll_s)
+    background: list[asyncio.Task[None]] = []
     try:
         if not signals.requested.is_set():
             scheduler.start()
+            background.append(asyncio.create_task(requests.run(), name="request-watch"))
             log.info("rebalancer running; SIGTERM or Ctrl-C stops it, SIGHUP reloads the config")
             await wiring.events.publish(
                 DaemonStarted(
@@ -201,13 +204,13 @@ async def _serve(wiring: Wiring, loop: DaemonLoop, signals: StopSignals) -> None
                 )
             )
             systemd.ready(f"checking {len(policies)} portfolio(s)")
-            watchdog = asyncio.create_task(systemd.watchdog(), name="systemd-watchdog")
+            background.append(asyncio.create_task(systemd.watchdog(), name="systemd-watchdog"))
             await signals.requested.wait()
     finally:
         systemd.stopping()
-        if watchdog is not None:
-            watchdog.cancel()
-            await asyncio.gather(watchdog, return_exceptions=True)
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         if source is not None:
             event_loop.remove_signal_handler(signal.SIGHUP)
     scheduler.pause()  # shutting it down now would cancel the running checks
@@ -220,10 +223,11 @@ async def _serve(wiring: Wiring, loop: DaemonLoop, signals: StopSignals) -> None
 
 async def _tell_stopping(wiring: Wiring) -> None:
     """Publish ``DaemonStopping`` naming the runs left for the next start to settle."""
+    waiting = {request.run_id for request in await wiring.store.pending_requests()}
     parked = tuple(
         run.id
         for run in await wiring.store.runs_in_flight()
-        if run.status is not RunStatus.AWAITING_APPROVAL
+        if run.status is not RunStatus.AWAITING_APPROVAL and run.id not in waiting
     )
     reason = "stop signal" + (" with work parked for the next start" if parked else "")
     await wiring.events.publish(DaemonStopping(at=wiring.clock.now(), reason=reason, parked=parked))

@@ -26,7 +26,13 @@ from rebalancer.settings import AppConfig, load_config
 log = logging.getLogger(__name__)
 
 NEEDS_RESTART = ("venues", "market_data")
-DAEMON_NEEDS_RESTART = ("state_dir", "database_url", "log_format", "shutdown_grace_s")
+DAEMON_NEEDS_RESTART = (
+    "state_dir",
+    "database_url",
+    "log_format",
+    "shutdown_grace_s",
+    "request_poll_s",
+)
 
 
 def restart_needed(old: AppConfig, new: AppConfig) -> list[str]:

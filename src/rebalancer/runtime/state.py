@@ -1,8 +1,8 @@
 """The state database of a config, for commands that read or change it beside the daemon.
 
-``rebalancer runs``, ``approve`` and ``resume`` open the same Store the daemon uses; every write
-is one transaction, so they are safe while the daemon runs (it picks changes up on its next
-check).
+``rebalancer runs``, ``request``, ``approve``, ``pause`` and ``resume`` open the same Store the
+daemon uses; every write is one transaction, so they are safe while the daemon runs (it picks
+requests and approvals up within a second, pauses and resumes on its next check).
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import getpass
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from rebalancer.domain.policy import Policy
 from rebalancer.persistence import open_store
 from rebalancer.ports import Store
-from rebalancer.settings import load_config
+from rebalancer.settings import AppConfig, load_config
 
 
 @contextlib.asynccontextmanager
@@ -26,6 +27,22 @@ async def config_store(config_file: Path | None) -> AsyncIterator[Store]:
         yield store
     finally:
         await store.close()
+
+
+@contextlib.asynccontextmanager
+async def config_and_store(config_file: Path | None) -> AsyncIterator[tuple[AppConfig, Store]]:
+    """The config and its Store (for commands that also need the portfolios' policies)."""
+    config = load_config(config_file)
+    store = await open_store(config.daemon.effective_database_url())
+    try:
+        yield config, store
+    finally:
+        await store.close()
+
+
+def policies_of(config: AppConfig) -> dict[str, Policy]:
+    """Every portfolio's policy, by name (what ``services.operations`` validates against)."""
+    return {name: config.policy(name) for name in config.portfolios}
 
 
 def operator_name(given: str | None) -> str:

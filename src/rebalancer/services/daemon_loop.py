@@ -9,12 +9,18 @@ A check of one portfolio (``check``), in order:
 1. nothing starts once ``stop`` is set, while recovery runs, or while the portfolio already has
    a check or run going (one run per portfolio at a time);
 2. the breaker is re-read from the Store, so ``rebalancer resume`` takes effect;
-3. a run waiting for approval is carried out once a ``RunApproved`` event is in its log (the
-   ``rebalancer approve`` command writes it), from a fresh snapshot; otherwise it keeps waiting
-   and no other run starts;
-4. a portfolio on an unreconciled venue, or with the breaker not ACTIVE, is not traded;
-5. otherwise a snapshot is taken and the triggers decide (drift, calendar, cooldown, or a
+3. a run request (``rebalancer request``, stored as a NEW run) is taken, validated against a
+   fresh snapshot and carried out; a run waiting for approval is carried out once a
+   ``RunApproved`` event is in its log (``rebalancer approve`` writes it), from a fresh snapshot;
+   otherwise it keeps waiting and no other run starts (one run per portfolio, oldest first);
+4. a paused portfolio (``rebalancer pause``) is still snapshotted and its drift reported, but
+   nothing of it trades: no trigger, no request, no approved run;
+5. a portfolio on an unreconciled venue, or with the breaker not ACTIVE, is not traded;
+6. otherwise a snapshot is taken and the triggers decide (drift, calendar, cooldown, or a
    manual request); a run starts when they say so.
+
+Every snapshot a check takes is kept in the Store as the portfolio's latest, so commands beside
+the daemon (``rebalancer request``) can value the portfolio as the daemon sees it.
 
 ``drain`` is the first phase of shutdown: set ``stop`` (running nodes reach a safe point), wait
 up to the grace period, then cancel what is left.
@@ -34,12 +40,15 @@ from rebalancer.core.triggers import decide
 from rebalancer.domain.breaker import BreakerState
 from rebalancer.domain.errors import VenueError
 from rebalancer.domain.events import RunApproved, RunEnded
+from rebalancer.domain.money import ZERO
 from rebalancer.domain.plan import RunType
 from rebalancer.domain.policy import Policy
 from rebalancer.domain.records import RunRecord
+from rebalancer.domain.requests import PauseRecord, RequestRecord
 from rebalancer.domain.runs import RunStatus
 from rebalancer.domain.snapshot import Snapshot
 from rebalancer.ports import Clock, EventSink, Store
+from rebalancer.services import operations
 from rebalancer.services.breaker_keeper import BreakerKeeper
 from rebalancer.services.event_hub import EventHub
 from rebalancer.services.narration import describe_drift, describe_order, describe_transfer
@@ -199,8 +208,12 @@ class DaemonLoop:
         """Check every portfolio one after another (what ``run --once`` does)."""
         return [await self.check(name, manual=manual) for name in self._portfolios]
 
-    async def check(self, name: str, *, manual: bool = False) -> CheckResult:
-        """Check one portfolio and carry out what the check decides (see the module doc)."""
+    async def check(self, name: str, *, manual: bool = False, prompt: bool = False) -> CheckResult:
+        """Check one portfolio and carry out what the check decides (see the module doc).
+
+        ``prompt`` marks a check the request watch started for a waiting request or approval;
+        when it is skipped (paused, breaker, busy) it logs at DEBUG, as the watch retries it.
+        """
         work = self._portfolios.get(name)
         if work is None:
             return CheckResult(name, CheckAction.SKIPPED, "no such portfolio (any more)")
@@ -226,6 +239,8 @@ class DaemonLoop:
         if result.action is not CheckAction.FAILED:
             self.last_check_at = self._clock.now()
         level = logging.WARNING if result.attention else logging.INFO
+        if prompt and result.action is CheckAction.SKIPPED:
+            level = logging.DEBUG
         log.log(level, "%s: %s (%s)", name, result.action.value, result.reason)
         return result
 
@@ -235,17 +250,23 @@ class DaemonLoop:
         for run in await self._store.runs_in_flight():
             if run.portfolio == name:
                 return await self._in_flight(work, run)
-        if held := self._held_back(work):
+        pause = await operations.paused(self._store, name)
+        if pause is None and (held := self._held_back(work)):
             return CheckResult(name, CheckAction.SKIPPED, held, attention=True)
         if self._busy <= {name} and await self._store.pending_transfers():
             # transfers left by an interrupted run: notice arrivals before valuing them
             await self._recovery.follow_transfers()
         try:
-            snapshot = await work.deps.take_snapshot()
+            snapshot = await self._watch(work)
         except VenueError as error:
             return CheckResult(name, CheckAction.SKIPPED, f"no snapshot: {error}", attention=True)
-        for observer in self._snapshot_observers:
-            observer(work.policy, snapshot)
+        return await self._decide(work, snapshot, pause, manual=manual)
+
+    async def _decide(
+        self, work: PortfolioWork, snapshot: Snapshot, pause: PauseRecord | None, *, manual: bool
+    ) -> CheckResult:
+        """Let the triggers decide on ``snapshot`` and start a full run when they say so."""
+        name = work.policy.name
         drift = drift_of_snapshot(snapshot, work.policy)
         decision = decide(
             drift,
@@ -254,6 +275,9 @@ class DaemonLoop:
             now=self._clock.now(),
             manual=manual,
         )
+        if pause is not None:
+            why = f"{_paused(pause)}; {decision.reason}; {describe_drift(drift)}"
+            return CheckResult(name, CheckAction.SKIPPED, why)
         if not decision.should_run or decision.trigger is None:
             why = f"{decision.reason}; {describe_drift(drift)}"
             return CheckResult(name, CheckAction.IDLE, why)
@@ -274,6 +298,16 @@ class DaemonLoop:
         await self._tell(run)
         await self._observe_after_run(work)
         return CheckResult(name, CheckAction.RAN, _ended(run), run)
+
+    async def _watch(self, work: PortfolioWork) -> Snapshot:
+        """Take a snapshot, show it to the observers and keep it as the portfolio's latest."""
+        snapshot = await work.deps.take_snapshot()
+        for observer in self._snapshot_observers:
+            observer(work.policy, snapshot)
+        await self._store.save_latest_snapshot(
+            work.policy.name, work.deps.snapshot_json(snapshot), at=snapshot.taken_at
+        )
+        return snapshot
 
     async def _observe_after_run(self, work: PortfolioWork) -> None:
         """Show the observers the balances a run left (else they would watch pre-run ones)."""
@@ -314,14 +348,20 @@ class DaemonLoop:
             log.warning("circuit breaker is now %s (changed outside the daemon)", record.state)
 
     async def _in_flight(self, work: PortfolioWork, run: RunRecord) -> CheckResult:
-        """A run of this portfolio is not finished: go ahead with it if approved, else wait."""
+        """A run of this portfolio is not finished: take it if it is a request, go ahead with
+        it if approved, else wait."""
         name = work.policy.name
+        if run.status is RunStatus.NEW and (request := await self._store.get_request(run.id)):
+            return await self._requested(work, run, request)
         if run.status is not RunStatus.AWAITING_APPROVAL:
             why = f"run {run.id} is still {run.status.value}; recovery settles it first"
             return CheckResult(name, CheckAction.SKIPPED, why)
         approvals = await approvals_since_parked(self._store, run.id, APPROVED)
         if not approvals:
             why = f"run {run.id} awaits approval: `rebalancer approve {run.id}`"
+            return CheckResult(name, CheckAction.SKIPPED, why)
+        if pause := await operations.paused(self._store, name):
+            why = f"run {run.id} is approved but {_paused(pause)}"
             return CheckResult(name, CheckAction.SKIPPED, why)
         if self._breaker.state is not BreakerState.ACTIVE:
             why = f"run {run.id} is approved but the circuit breaker is {self._breaker.state.value}"
@@ -331,6 +371,78 @@ class DaemonLoop:
         ended = await self._guarded(name, self._approved(work, run))
         await self._tell(ended)
         return CheckResult(name, CheckAction.RAN, _ended(ended), ended)
+
+    async def _requested(
+        self, work: PortfolioWork, run: RunRecord, request: RequestRecord
+    ) -> CheckResult:
+        """Take a waiting run request: check it against a fresh snapshot, then carry it out.
+
+        It waits (stays NEW) while the portfolio is paused or may not trade. Once taken it
+        cannot be cancelled; a request the holdings cannot meet ends FAILED, saying why.
+        """
+        name = work.policy.name
+        if waits := await self._request_waits(work, run, request):
+            return waits
+        try:
+            snapshot = await self._watch(work)
+        except VenueError as error:
+            why = f"request {run.id} waits: no snapshot: {error}"
+            return CheckResult(name, CheckAction.SKIPPED, why, attention=True)
+        if not await self._store.take_request(run.id, at=self._clock.now()):
+            return CheckResult(name, CheckAction.SKIPPED, f"request {run.id} was cancelled")
+        waited = (self._clock.now() - request.created_at).total_seconds()
+        asked = operations.describe_request(request.request)
+        log.info(
+            "%s: taking request %s (%s by %s, %.2f s after it was made)",
+            name, run.id, asked, request.requested_by, waited,
+        )  # fmt: skip
+        try:
+            operations.check_request({name: work.policy}, request.request, snapshot)
+        except operations.OperationRefused as refused:
+            ended = await self._store.set_run_status(
+                run.id, RunStatus.FAILED, f"refused: {refused}", at=self._clock.now()
+            )
+            await self._events.publish(
+                RunEnded(
+                    at=ended.updated_at,
+                    portfolio=name,
+                    run_id=run.id,
+                    status=ended.status,
+                    reason=ended.reason or "",
+                    rounds=0,
+                    traded=ZERO,
+                    cost=ZERO,
+                )
+            )
+            return CheckResult(name, CheckAction.RAN, _ended(ended), ended, attention=True)
+        why = f"{asked} requested by {request.requested_by}"
+        ended = await self._guarded(
+            name,
+            work.cycle.begin(
+                run, work.policy, unreconciled=self._unreconciled, why=why, snapshot=snapshot
+            ),
+        )
+        await self._tell(ended)
+        await self._observe_after_run(work)
+        return CheckResult(name, CheckAction.RAN, _ended(ended), ended)
+
+    async def _request_waits(
+        self, work: PortfolioWork, run: RunRecord, request: RequestRecord
+    ) -> CheckResult | None:
+        """Why a waiting request is not taken now (None: take it)."""
+        name = work.policy.name
+        if request.taken_at is not None:
+            return CheckResult(name, CheckAction.SKIPPED, f"request {run.id} is being carried out")
+        if pause := await operations.paused(self._store, name):
+            return CheckResult(
+                name, CheckAction.SKIPPED, f"request {run.id} waits: {_paused(pause)}"
+            )
+        if held := self._held_back(work):
+            why = f"request {run.id} waits: {held}"
+            return CheckResult(name, CheckAction.SKIPPED, why, attention=True)
+        if self.stop.is_set():
+            return CheckResult(name, CheckAction.SKIPPED, "shutting down")
+        return None
 
     async def _approved(self, work: PortfolioWork, run: RunRecord) -> RunRecord:
         """Plan an approved run again from fresh prices and balances, then execute it."""
@@ -380,6 +492,13 @@ class DaemonLoop:
         if late:
             await asyncio.wait(late, timeout=5.0)
         return not late
+
+
+def _paused(pause: PauseRecord) -> str:
+    """``paused by alice since 2026-11-22 10:00 UTC (venue maintenance)``."""
+    since = pause.at.strftime("%Y-%m-%d %H:%M UTC")
+    reason = f" ({pause.reason})" if pause.reason else ""
+    return f"paused by {pause.by} since {since}{reason}: `rebalancer unpause {pause.portfolio}`"
 
 
 def _ended(run: RunRecord) -> str:

@@ -21,12 +21,9 @@ from decimal import Decimal
 from rebalancer.core.drift import drift_of_snapshot
 from rebalancer.core.reconcile import run_status
 from rebalancer.domain.breaker import BreakerState
-from rebalancer.domain.errors import InvalidValue
 from rebalancer.domain.events import (
     RoundPlanned,
-    RunApproved,
     RunAwaitingApproval,
-    RunCancelled,
     RunEnded,
     RunTriggered,
 )
@@ -170,26 +167,42 @@ class RebalanceCycle:
         run = await self._store.create_run(
             policy.name, run_type, trigger, amount=amount, at=self._clock.now()
         )
+        return await self.begin(run, policy, unreconciled=unreconciled, why=why, snapshot=snapshot)
+
+    async def begin(
+        self,
+        run: RunRecord,
+        policy: Policy,
+        *,
+        unreconciled: frozenset[str] = frozenset(),
+        why: str | None = None,
+        snapshot: Snapshot | None = None,
+    ) -> RunRecord:
+        """Carry out a NEW run (just created, or a request the daemon took) as ``start`` does."""
         await self._events.publish(
             RunTriggered(
-                at=run.created_at,
+                at=self._clock.now(),
                 portfolio=run.portfolio,
                 run_id=run.id,
-                run_type=run_type,
-                trigger=trigger,
+                run_type=run.run_type,
+                trigger=run.trigger,
                 reason=why or "",
-                amount=amount,
+                amount=run.amount,
             )
         )
         if snapshot is None:
             snapshot = await self._deps.take_snapshot()
-        plan = self._deps.planner(snapshot, policy, run_type, amount)
+        plan = self.plan(snapshot, policy, run)
         limit = self._executor.settings.approval_above_notional
         if limit is not None and plan_notional(plan) > limit:
             return await self.park_for_approval(
-                run, snapshot, plan, 1, f"plan notional above {limit}"
+                run, snapshot, plan, run.rounds + 1, f"plan notional above {limit}"
             )
         return await self.carry_out(run, policy, snapshot, plan, unreconciled)
+
+    def plan(self, snapshot: Snapshot, policy: Policy, run: RunRecord) -> Plan:
+        """Plan (a round of) ``run`` from ``snapshot``: its type and amount, under ``policy``."""
+        return self._deps.planner(snapshot, policy, run.run_type, run.amount)
 
     async def park_for_approval(
         self, run: RunRecord, snapshot: Snapshot, plan: Plan, round_: int, reason: str
@@ -223,7 +236,7 @@ class RebalanceCycle:
         and waits for a new approval instead of trading.
         """
         snapshot = await self._deps.take_snapshot()
-        plan = self._deps.planner(snapshot, policy, run.run_type, run.amount)
+        plan = self.plan(snapshot, policy, run)
         approved = await approved_notional(self._store, run.id)
         fresh = plan_notional(plan)
         if approved is not None and fresh > approved * APPROVED_NOTIONAL_TOLERANCE:
@@ -234,32 +247,6 @@ class RebalanceCycle:
             )
             return await self.park_for_approval(run, snapshot, plan, run.rounds + 1, reason)
         return await self.carry_out(run, policy, snapshot, plan, unreconciled)
-
-    async def approve(self, run_id: str, policy: Policy, by: str) -> RunRecord:
-        """A person approved a waiting run: plan it afresh (prices moved since) and carry it out.
-
-        The plan the person saw stays stored as round 1; execution starts at round 2.
-        """
-        run = await self._store.get_run(run_id)
-        if run.status is not RunStatus.AWAITING_APPROVAL:
-            raise InvalidValue(f"run {run_id}: is {run.status}, not AWAITING_APPROVAL")
-        await self._events.publish(
-            RunApproved(at=self._clock.now(), portfolio=run.portfolio, run_id=run.id, by=by)
-        )
-        return await self.carry_out_approved(run, policy)
-
-    async def cancel(self, run_id: str, by: str) -> RunRecord:
-        """Cancel a run that has not started trading (new or waiting for approval)."""
-        run = await self._store.get_run(run_id)
-        if run.status not in (RunStatus.NEW, RunStatus.AWAITING_APPROVAL):
-            raise InvalidValue(f"run {run_id}: is {run.status}, only a run not yet trading cancels")
-        cancelled = await self._store.set_run_status(
-            run.id, RunStatus.CANCELLED, f"cancelled by {by}", at=self._clock.now()
-        )
-        await self._events.publish(
-            RunCancelled(at=self._clock.now(), portfolio=run.portfolio, run_id=run.id, by=by)
-        )
-        return cancelled
 
     async def carry_out(
         self,
@@ -304,7 +291,7 @@ class RebalanceCycle:
             if reached := goal_reached(snapshot, policy, run.run_type):
                 tally.done(reached)
                 break
-            plan = self._deps.planner(snapshot, policy, run.run_type, run.amount)
+            plan = self.plan(snapshot, policy, run)
         else:
             if not plan.is_empty:
                 tally.stop(f"residual left after {max_rounds} rounds")

@@ -13,9 +13,11 @@ its client id: a withdrawal found is adopted (``SUBMITTED``) and followed from t
 definitively having none marks it ``FAILED`` as never sent, so the next run plans it afresh. A
 source that cannot answer is reported unreconciled. Every pending transfer is then checked once.
 
-Then every run in flight is settled: a run waiting for approval keeps waiting; any other ends
-``PARTIALLY_FILLED`` if some of its orders filled, else ``FAILED``, with the reason
-"interrupted". Running recovery twice changes nothing the second time.
+Then every run in flight is settled: a run waiting for approval keeps waiting, and so does a run
+request that never started (still ``NEW``: nothing was traded for it, so it is taken again,
+exactly once, even if the daemon that took it died); any other ends ``PARTIALLY_FILLED`` if some
+of its orders filled, else ``FAILED``, with the reason "interrupted". Running recovery twice
+changes nothing the second time.
 
 Each venue is reconciled with the execution settings of the portfolio that owns it (read
 retries and waits; a transfer is checked with its source venue's), so portfolios tuned
@@ -245,9 +247,13 @@ class Recovery:
         return settled
 
     async def _settle_runs(self, report: RecoveryReport) -> None:
+        if released := await self._store.release_untaken_requests():
+            log.warning("recovery: %d run request(s) taken but never started wait again", released)
         for run in await self._store.runs_in_flight():
             if run.status is RunStatus.AWAITING_APPROVAL:
                 continue
+            if run.status is RunStatus.NEW and await self._store.get_request(run.id) is not None:
+                continue  # a request not started yet: the daemon takes it
             orders = await self._store.orders_for_run(run.id)
             if any(not order.state.is_terminal for order in orders):
                 continue  # on a venue we could not reconcile: settle it next time

@@ -73,6 +73,12 @@ class DaemonConfig(ConfigModel):
     misfire_grace_s: int = Field(
         default=300, ge=1, description="a scheduled check this late still runs (APScheduler)"
     )
+    request_poll_s: float = Field(
+        default=0.25,
+        gt=0,
+        le=5,
+        description="how often the daemon looks for run requests and approvals to act on",
+    )
 
     def effective_database_url(self) -> str:
         """The database to use: ``database_url`` if set, else SQLite in ``state_dir``."""

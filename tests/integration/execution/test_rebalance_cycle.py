@@ -13,12 +13,12 @@ import pytest
 from rebalancer.codecs.plan_json import dump_plan
 from rebalancer.codecs.snapshot_json import dump_snapshot
 from rebalancer.core.planner import plan_rebalance
-from rebalancer.domain.errors import InvalidValue
 from rebalancer.domain.plan import Plan, RunType
 from rebalancer.domain.policy import BandType, DriftBand, Policy, RebalanceTo
 from rebalancer.domain.records import RunRecord
 from rebalancer.domain.runs import RunStatus, Trigger
 from rebalancer.domain.snapshot import ListedMarket, Snapshot, VenueSnapshot
+from rebalancer.services import operations
 from rebalancer.services.rebalance_cycle import CycleDeps, RebalanceCycle
 
 from .harness import World, fast_settings, make_engine, make_world
@@ -242,10 +242,18 @@ async def test_plan_above_the_approval_notional_waits_for_a_person(waiting: Wait
     assert len(await waiting.world.store.rounds_for_run(waiting.run.id)) == 1
 
 
+async def approve_and_carry_out(waiting: WaitingRun, by: str) -> RunRecord:
+    """What a person and then the daemon do: approve (operations), carry out (the cycle)."""
+    store = waiting.world.store
+    desk = operations.Desk.of(store, waiting.world.clock)
+    approved = await operations.approve_run(desk, waiting.run.id, by=by)
+    return await waiting.cycle.carry_out_approved(approved, POLICY)
+
+
 async def test_approved_run_is_planned_afresh_and_carried_out(waiting: WaitingRun) -> None:
     store = waiting.world.store
 
-    done = await waiting.cycle.approve(waiting.run.id, POLICY, by="alice")
+    done = await approve_and_carry_out(waiting, "alice")
 
     assert done.status is RunStatus.FILLED
     assert [r.round for r in await store.rounds_for_run(done.id)] == [1, 2]
@@ -255,26 +263,27 @@ async def test_approved_run_is_planned_afresh_and_carried_out(waiting: WaitingRu
 async def test_waiting_run_can_be_cancelled_but_not_approved_afterwards(
     waiting: WaitingRun,
 ) -> None:
-    cancelled = await waiting.cycle.cancel(waiting.run.id, by="bob")
+    desk = operations.Desk.of(waiting.world.store, waiting.world.clock)
+    cancelled = await operations.cancel_run(desk, waiting.run.id, by="bob")
 
     assert cancelled.status is RunStatus.CANCELLED
-    with pytest.raises(InvalidValue, match="CANCELLED"):
-        await waiting.cycle.approve(waiting.run.id, POLICY, by="alice")
+    with pytest.raises(operations.WrongRunState, match="CANCELLED"):
+        await operations.approve_run(desk, waiting.run.id, by="alice")
     assert waiting.world.engine.order_log() == []
 
 
 async def test_approved_run_that_grew_past_what_was_approved_waits_for_a_new_approval(
     waiting: WaitingRun,
 ) -> None:
-    world, cycle, run_id = waiting.world, waiting.cycle, waiting.run.id
+    world = waiting.world
     world.fund("binance", "BTC", "0.5")  # while it waited: now ~25,000 USDT to sell
 
-    again = await cycle.approve(run_id, POLICY, by="alice")
+    again = await approve_and_carry_out(waiting, "alice")
 
     assert again.status is RunStatus.AWAITING_APPROVAL
     assert "approve again" in (again.reason or "")
     assert world.engine.order_log() == []
-    done = await cycle.approve(run_id, POLICY, by="alice")
+    done = await approve_and_carry_out(waiting, "alice")
     assert done.status is RunStatus.FILLED
     assert [r.round for r in await world.store.rounds_for_run(done.id)] == [1, 2, 3]
     assert {o.round for o in await world.store.orders_for_run(done.id)} == {3}

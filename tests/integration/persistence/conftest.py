@@ -70,6 +70,10 @@ def migrated_postgres_url() -> Iterator[str]:
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 TABLES = (
+    "inflows",
+    "run_requests",
+    "schedule_entries",
+    "portfolio_states",
     "events",
     "breaker_transitions",
     "transfers",

@@ -34,6 +34,10 @@ TABLES = {
     "transfers",
     "breaker_transitions",
     "events",
+    "run_requests",
+    "portfolio_states",
+    "inflows",
+    "schedule_entries",
 }
 
 

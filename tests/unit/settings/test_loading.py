@@ -73,7 +73,7 @@ def test_unknown_keys_are_refused_with_the_closest_known_key(problems: Problems)
     )
     assert found == [
         "FILE: daemon.colour: unknown key (expected one of: state_dir, check_interval_s, "
-        "log_format, database_url, shutdown_grace_s, misfire_grace_s)",
+        "log_format, database_url, shutdown_grace_s, misfire_grace_s, request_poll_s)",
         "FILE: market_data.max_age: unknown key (did you mean max_age_s?)",
         "FILE: portfolios.core.cooldown_day: unknown key (did you mean cooldown_days?)",
         "FILE: telegram: unknown key (expected one of: portfolios, venues, routes, risk, daemon, "

@@ -45,6 +45,8 @@ def _record(row: RunRow) -> RunRecord:
         rounds=row.rounds,
         amount=row.amount,
         reason=row.reason,
+        venue=row.venue,
+        partial=row.partial,
     )
 
 
@@ -73,6 +75,8 @@ class RunRepository:
             reason=record.reason,
             created_at=aware(record.created_at, "run.created_at"),
             updated_at=aware(record.updated_at, "run.updated_at"),
+            venue=record.venue,
+            partial=bool(record.partial),
         )
         self._session.add(row)
         await self._session.flush()
