@@ -21,6 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from rebalancer.backtest.memory_requests import RequestJournal
 from rebalancer.domain.breaker import BreakerState
 from rebalancer.domain.errors import InvalidValue
 from rebalancer.domain.market import OrderSide
@@ -50,10 +51,11 @@ TRANSFER_IDENTITY = ("run_id", "node_id", "asset", "network", "source", "destina
 COMPLETED = (RunStatus.FILLED, RunStatus.PARTIALLY_FILLED)
 
 
-class MemoryStore:
+class MemoryStore(RequestJournal):
     """Runs, rounds, orders, transfers, breaker transitions and events, in dictionaries."""
 
     def __init__(self, clock: Clock) -> None:
+        self._init_requests()
         self._clock = clock
         self._runs: dict[str, RunRecord] = {}
         self._rounds: dict[tuple[str, int], RoundRecord] = {}
@@ -88,6 +90,8 @@ class MemoryStore:
         status: RunStatus = RunStatus.NEW,
         run_id: str | None = None,
         at: datetime | None = None,
+        venue: str | None = None,
+        partial: bool = False,
     ) -> RunRecord:
         """Record a new run (ids are ``bt`` and a counter unless given)."""
         if not portfolio:
@@ -105,6 +109,8 @@ class MemoryStore:
             created_at=when,
             updated_at=when,
             amount=amount,
+            venue=venue,
+            partial=partial,
         )
         self._put_run(record)
         return record
