@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from rebalancer.domain.errors import ConfigError, Problem
 from rebalancer.settings.app import AppConfig
+from rebalancer.settings.credentials import read_credentials
 from rebalancer.settings.fields import paths_relative_to
 from rebalancer.settings.problems import Location, as_problem, secret_paths, validation_problems
 from rebalancer.settings.references import reference_problems
@@ -27,8 +28,9 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     """Load and validate the config at ``path`` (default: ``$REBALANCER_CONFIG``).
 
     ``env`` (default: ``os.environ``) supplies secrets and overrides such as
-    ``REBALANCER_VENUES__BINANCE__SECRET``; its values win over the file's. Relative paths in
-    the file are relative to the file's directory.
+    ``REBALANCER_VENUES__BINANCE__SECRET``; its values win over the file's. So do the files in
+    its ``$CREDENTIALS_DIRECTORY`` (systemd's ``LoadCredential=``), named like those variables.
+    Relative paths in the file are relative to the file's directory.
 
     Raises ConfigError listing every problem, each with its dotted key path and its source (the
     file's path, or "environment"); a missing file or a TOML syntax error is one such problem.
@@ -36,7 +38,9 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     environ: Mapping[str, str] = os.environ if env is None else env
     file = config_path(path, environ)
     file_tree = read_toml(file)
-    env_tree, problems = read_env(environ)
+    credentials, credential_problems = read_credentials(environ)
+    env_tree, problems = read_env({**environ, **credentials})
+    problems = [*credential_problems, *problems]
     tree = merged(file_tree, env_tree)
     found: list[tuple[Location, str]] = list(reference_problems(tree))
     config: AppConfig | None = None
