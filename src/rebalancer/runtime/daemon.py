@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -27,6 +28,7 @@ from rebalancer.domain.runs import RunStatus
 from rebalancer.persistence import open_store
 from rebalancer.runtime.assembly import Wiring, build_loop, market_data_settings, watched_symbols
 from rebalancer.runtime.clock import SystemClock
+from rebalancer.runtime.fault_points import faults_directory, serve_fault_points
 from rebalancer.runtime.gateways import build_gateways, spec_secrets, venue_specs
 from rebalancer.runtime.instance_lock import InstanceLock
 from rebalancer.runtime.logs import redact_more
@@ -51,6 +53,7 @@ log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
+STALL_INTERVALS = 2  # a scheduler quiet this many check intervals has stopped firing
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +185,12 @@ async def _serve(wiring: Wiring, loop: DaemonLoop, signals: StopSignals) -> None
         misfire_grace_s=config.daemon.misfire_grace_s,
     )
     watch_breaches(wiring, loop)
-    reloader = Reloader(wiring, loop, scheduler, loop.stop, SystemdNotifier())
+    systemd = SystemdNotifier()
+    reloader = Reloader(wiring, loop, scheduler, loop.stop, systemd)
     source = config.source_file
     event_loop = asyncio.get_running_loop()
     if source is not None:
         event_loop.add_signal_handler(signal.SIGHUP, reloader.reload, source)
-    systemd = SystemdNotifier()
     requests = RequestWatch(loop, wiring.store, poll_s=config.daemon.request_poll_s)
     background: list[asyncio.Task[None]] = []
     try:
@@ -204,7 +207,7 @@ async def _serve(wiring: Wiring, loop: DaemonLoop, signals: StopSignals) -> None
                 )
             )
             systemd.ready(f"checking {len(policies)} portfolio(s)")
-            background.append(asyncio.create_task(systemd.watchdog(), name="systemd-watchdog"))
+            background += _helpers(scheduler, systemd)
             await signals.requested.wait()
     finally:
         systemd.stopping()
@@ -231,6 +234,25 @@ async def _tell_stopping(wiring: Wiring) -> None:
     )
     reason = "stop signal" + (" with work parked for the next start" if parked else "")
     await wiring.events.publish(DaemonStopping(at=wiring.clock.now(), reason=reason, parked=parked))
+
+
+def scheduler_trouble(scheduler: CheckScheduler) -> str | None:
+    """Why the loop is not healthy (None: it is): its scheduler quiet for two intervals."""
+    quiet, limit = scheduler.quiet_s(), STALL_INTERVALS * scheduler.interval_s
+    if quiet <= limit:
+        return None
+    every = scheduler.interval_s
+    return f"no check has started for {quiet:.0f} s (checks are due every {every:g} s)"
+
+
+def _helpers(scheduler: CheckScheduler, systemd: SystemdNotifier) -> list[asyncio.Task[None]]:
+    """The watchdog pinger and, in tests only, the fault points; cancelled at shutdown."""
+    trouble = functools.partial(scheduler_trouble, scheduler)
+    helpers = [asyncio.create_task(systemd.watchdog(trouble), name="systemd-watchdog")]
+    if (directory := faults_directory()) is not None:
+        faults = serve_fault_points(directory, scheduler, systemd)
+        helpers.append(asyncio.create_task(faults, name="test-fault-points"))
+    return helpers
 
 
 def watch_breaches(wiring: Wiring, loop: DaemonLoop) -> BreachWatch:

@@ -2,8 +2,12 @@
 
 Speaks the ``sd_notify`` datagram protocol directly (a Unix socket named by ``$NOTIFY_SOCKET``;
 a leading ``@`` is the abstract namespace), so no extra library is needed. Without
-``$NOTIFY_SOCKET`` every call does nothing. Watchdog pings come from a task on the daemon's own
-event loop, so a wedged loop stops them and systemd restarts the service.
+``$NOTIFY_SOCKET`` every call does nothing.
+
+Watchdog pings come from a task on the daemon's own event loop, and only while the daemon says
+it is healthy: a wedged loop (blocked by a call that never returns) sends none, and neither does
+a loop whose scheduler stopped firing. After ``WatchdogSec`` without a ping systemd kills the
+service and ``Restart=on-failure`` starts it again (docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +31,7 @@ class SystemdNotifier:
         path = environ.get("NOTIFY_SOCKET", "")
         self._address = "\0" + path[1:] if path.startswith("@") else path
         self._watchdog_s = _watchdog_seconds(environ)
+        self.healthy_status = "running"
 
     @property
     def enabled(self) -> bool:
@@ -50,7 +55,8 @@ class SystemdNotifier:
             log.warning("systemd notify failed: %s", error)
 
     def ready(self, status: str) -> None:
-        """Start-up is complete."""
+        """Start-up is complete; ``status`` is what ``systemctl status`` shows while healthy."""
+        self.healthy_status = status
         self.notify("READY=1", f"STATUS={status}")
 
     def reloading(self) -> None:
@@ -61,13 +67,28 @@ class SystemdNotifier:
         """Shutdown begins."""
         self.notify("STOPPING=1", "STATUS=stopping")
 
-    async def watchdog(self) -> None:
-        """Ping every half ``WatchdogSec`` until cancelled (does nothing without a watchdog)."""
+    async def watchdog(self, trouble: Callable[[], str | None] = lambda: None) -> None:
+        """Ping every half ``WatchdogSec`` until cancelled, while ``trouble()`` returns None.
+
+        When ``trouble()`` names a problem the ping is withheld and the problem shown as the
+        service's STATUS (and logged) once; when it clears, ``healthy_status`` is shown again.
+        Does nothing without a watchdog.
+        """
         interval = self.watchdog_interval_s
         if interval is None:
             return
+        withheld: str | None = None
         while True:
-            self.notify("WATCHDOG=1")
+            problem = trouble()
+            if problem is None:
+                if withheld is not None:
+                    log.warning("watchdog: healthy again; pinging systemd")
+                    self.notify(f"STATUS={self.healthy_status}")
+                self.notify("WATCHDOG=1")
+            elif withheld is None:
+                log.error("watchdog: %s; no longer telling systemd we are alive", problem)
+                self.notify(f"STATUS=unhealthy: {problem}")
+            withheld = problem
             await asyncio.sleep(interval)
 
 

@@ -8,12 +8,17 @@ retries recovery while a venue is unreconciled.
 Every job runs with ``coalesce=True`` (checks missed while the loop was busy run once, not once
 each), ``max_instances=1`` and an explicit ``misfire_grace_time``; times are UTC. A job never
 raises into APScheduler: a failed check is logged and the next one runs as planned.
+
+``quiet_s`` is how long ago a job last started: the reconcile job starts every interval even
+while a long run holds a portfolio's check, so a scheduler that has gone quiet for two
+intervals has stopped firing, and the systemd watchdog is no longer fed (``runtime/daemon.py``).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, timedelta
 from typing import Any
@@ -50,12 +55,24 @@ class CheckScheduler:
         *,
         check_interval_s: float,
         misfire_grace_s: int,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._loop = loop
         self._policies = dict(policies)
         self._interval_s = check_interval_s
         self._misfire_grace_s = misfire_grace_s
         self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._monotonic = monotonic
+        self._last_started = monotonic()
+
+    @property
+    def interval_s(self) -> float:
+        """The check interval in force (a reload may change it)."""
+        return self._interval_s
+
+    def quiet_s(self) -> float:
+        """Seconds since a job last started (or since the scheduler was made)."""
+        return self._monotonic() - self._last_started
 
     @property
     def jobs(self) -> list[Any]:
@@ -64,6 +81,7 @@ class CheckScheduler:
 
     def start(self) -> None:
         """Add every job and start the scheduler (first checks run right away)."""
+        self._last_started = self._monotonic()
         self._add_jobs()
         self._scheduler.start()
         log.info(
@@ -126,15 +144,22 @@ class CheckScheduler:
         if self._scheduler.running:
             self._scheduler.pause()
 
+    def resume(self) -> None:
+        """Start jobs again after ``pause``."""
+        if self._scheduler.running:
+            self._scheduler.resume()
+
     def shutdown(self) -> None:
         """Stop the scheduler. Call it after the loop drained: APScheduler's asyncio executor
         cancels the jobs still running when it shuts down (an order mid-flight included)."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
-    @staticmethod
-    def _guard(job_id: str, call: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+    def _guard(
+        self, job_id: str, call: Callable[[], Awaitable[object]]
+    ) -> Callable[[], Awaitable[None]]:
         async def job() -> None:
+            self._last_started = self._monotonic()
             try:
                 await call()
             except Exception:
