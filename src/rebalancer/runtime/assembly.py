@@ -24,6 +24,7 @@ from rebalancer.domain.policy import Policy
 from rebalancer.domain.records import TransferState
 from rebalancer.domain.snapshot import InTransit, Route, Snapshot
 from rebalancer.ports import Clock, Store, VenueGateway
+from rebalancer.runtime.hints import operator_command
 from rebalancer.services.breaker_keeper import BreakerKeeper
 from rebalancer.services.daemon_loop import Assembly, DaemonLoop, PortfolioWork
 from rebalancer.services.event_hub import EventHub
@@ -225,4 +226,5 @@ def build_loop(wiring: Wiring, stop: asyncio.Event) -> DaemonLoop:
         wiring.clock,
         stop=stop,
         events=wiring.events,
+        command=operator_command(wiring.config),
     )

@@ -58,7 +58,8 @@ from rebalancer.services.rebalance_cycle import (
     approvals_since_parked,
 )
 from rebalancer.services.recovery import Recovery, RecoveryReport
-from rebalancer.services.run_history import run_transfers
+from rebalancer.services.run_context import tag_run, untag_run
+from rebalancer.services.run_history import transfers_by_round
 from rebalancer.services.run_outcome import fees_in_quote, traded_notional
 
 log = logging.getLogger(__name__)
@@ -104,8 +105,17 @@ class Assembly:
     recovery: Recovery
 
 
+def bare_command(*words: str) -> str:
+    """A ``rebalancer`` command line as a person would type it (no config named)."""
+    return " ".join(("rebalancer", *words))
+
+
 class DaemonLoop:
-    """Checks portfolios and carries out their runs; shared by the scheduler and ``--once``."""
+    """Checks portfolios and carries out their runs; shared by the scheduler and ``--once``.
+
+    ``command`` renders the ``rebalancer`` command a person should type (approve, resume) so
+    that it works as printed: the composition root adds ``--config`` and whatever else it takes.
+    """
 
     def __init__(
         self,
@@ -115,8 +125,10 @@ class DaemonLoop:
         *,
         stop: asyncio.Event,
         events: EventSink | None = None,
+        command: Callable[..., str] = bare_command,
     ) -> None:
         self._assembly = assembly
+        self._command = command
         self._store = store
         self._clock = clock
         self._events = events or EventHub(store)
@@ -233,6 +245,7 @@ class DaemonLoop:
             log.exception("%s: the check failed", name)
             result = CheckResult(name, CheckAction.FAILED, f"{type(error).__name__}: {error}")
         finally:
+            untag_run()  # the outcome below, and the next portfolio's check, are no run's
             self._busy.discard(name)
             if task is not None:
                 self._tasks.discard(task)
@@ -297,6 +310,12 @@ class DaemonLoop:
         )
         await self._tell(run)
         await self._observe_after_run(work)
+        return self._ran(name, run)
+
+    def _ran(self, name: str, run: RunRecord) -> CheckResult:
+        """A run started: how it ended, or that it waits for a person (a warning, with a hint)."""
+        if run.status is RunStatus.AWAITING_APPROVAL:
+            return CheckResult(name, CheckAction.RAN, self._awaits(run), run, attention=True)
         return CheckResult(name, CheckAction.RAN, _ended(run), run)
 
     async def _watch(self, work: PortfolioWork) -> Snapshot:
@@ -308,6 +327,11 @@ class DaemonLoop:
             work.policy.name, work.deps.snapshot_json(snapshot), at=snapshot.taken_at
         )
         return snapshot
+
+    def _awaits(self, run: RunRecord) -> str:
+        """A run waits for a person: say why and the command that approves it."""
+        reason = f" ({run.reason})" if run.reason else ""
+        return f"run {run.id} awaits approval{reason}: `{self._command('approve', run.id)}`"
 
     async def _observe_after_run(self, work: PortfolioWork) -> None:
         """Show the observers the balances a run left (else they would watch pre-run ones)."""
@@ -327,15 +351,18 @@ class DaemonLoop:
         if blocked:
             return f"{', '.join(blocked)} not reconciled"
         if self._breaker.state is not BreakerState.ACTIVE:
-            return f"circuit breaker is {self._breaker.state.value}: `rebalancer resume` re-arms it"
+            resume = self._command("resume", "--reason", "WHY")
+            return f"circuit breaker is {self._breaker.state.value}: `{resume}` re-arms it"
         return None
 
     async def _tell(self, run: RunRecord) -> None:
         """Log what a finished run's orders and transfers did."""
         for order in await self._store.orders_for_run(run.id):
-            log.info("run %s: %s", run.id, describe_order(order))
-        for transfer in await run_transfers(self._store, run):
-            log.info("run %s: %s", run.id, describe_transfer(transfer))
+            tag_run(run.id, order.round)
+            log.info("%s", describe_order(order))
+        for round_no, transfer in await transfers_by_round(self._store, run):
+            tag_run(run.id, round_no)
+            log.info("%s", describe_transfer(transfer))
 
     async def _sync_breaker(self) -> None:
         """Adopt the persisted breaker state when it changed outside (``rebalancer resume``).
@@ -358,8 +385,7 @@ class DaemonLoop:
             return CheckResult(name, CheckAction.SKIPPED, why)
         approvals = await approvals_since_parked(self._store, run.id, APPROVED)
         if not approvals:
-            why = f"run {run.id} awaits approval: `rebalancer approve {run.id}`"
-            return CheckResult(name, CheckAction.SKIPPED, why)
+            return CheckResult(name, CheckAction.SKIPPED, self._awaits(run), attention=True)
         if pause := await operations.paused(self._store, name):
             why = f"run {run.id} is approved but {_paused(pause)}"
             return CheckResult(name, CheckAction.SKIPPED, why)
@@ -370,7 +396,7 @@ class DaemonLoop:
         log.info("%s: run %s was approved by %s; carrying it out", name, run.id, by)
         ended = await self._guarded(name, self._approved(work, run))
         await self._tell(ended)
-        return CheckResult(name, CheckAction.RAN, _ended(ended), ended)
+        return self._ran(name, ended)
 
     async def _requested(
         self, work: PortfolioWork, run: RunRecord, request: RequestRecord
@@ -424,7 +450,7 @@ class DaemonLoop:
         )
         await self._tell(ended)
         await self._observe_after_run(work)
-        return CheckResult(name, CheckAction.RAN, _ended(ended), ended)
+        return self._ran(name, ended)
 
     async def _request_waits(
         self, work: PortfolioWork, run: RunRecord, request: RequestRecord
@@ -457,7 +483,7 @@ class DaemonLoop:
                 if run.portfolio == name and run.status is not RunStatus.AWAITING_APPROVAL:
                     reason = f"failed: {type(error).__name__}: {error}"
                     ended = await self._store.set_run_status(run.id, RunStatus.FAILED, reason)
-                    log.error("%s: run %s failed: %s", name, run.id, reason)
+                    log.error("%s: the run failed: %s", name, reason)
                     orders = await self._store.orders_for_run(run.id)
                     await self._events.publish(
                         RunEnded(

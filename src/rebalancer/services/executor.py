@@ -152,7 +152,7 @@ class Executor:
             try:
                 result = await node_result(node)
             except Exception as error:  # a bug or a broken Store: fail this node, keep the others
-                log.exception("run %s node %s failed unexpectedly", run_id, node_id)
+                log.exception("node %s failed unexpectedly", node_id)
                 result = _failed(node, f"unexpected error: {error!r}")
             await finished.put(result)
 
@@ -198,7 +198,7 @@ class Executor:
                 results[result.node_id] = result
         left = tuple(sorted(set(nodes) - set(results) - set(skipped)))
         if skipped:
-            log.warning("run %s round %s: skipped %s", run_id, round_no, ", ".join(skipped))
+            log.warning("skipped %s (what they wait for failed)", ", ".join(skipped))
         return RoundReport(
             orders={k: v for k, v in results.items() if isinstance(v, OrderNodeResult)},
             transfers={k: v for k, v in results.items() if isinstance(v, TransferResult)},

@@ -1,13 +1,15 @@
 """Readable sentences about plans and runs, for the daemon's log and the ``runs`` command.
 
-Pure formatting of domain values: every amount is the exact Decimal, never a float.
+Pure formatting of domain values. Amounts traded are shown exactly; costs and fees are shown in
+the portfolio's quote asset with sensible precision (``format_money``: 20.92 USDT, not
+20.91741494), a fee charged in another asset converted at the fill's own price.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from rebalancer.core.drift import DriftReport
 from rebalancer.domain.money import format_decimal as _exact
@@ -16,15 +18,31 @@ from rebalancer.domain.policy import Policy
 from rebalancer.domain.records import OrderRecord, TransferRecord
 from rebalancer.domain.snapshot import Snapshot
 from rebalancer.services.rebalance_cycle import Planner
-from rebalancer.services.run_outcome import traded_notional
+from rebalancer.services.run_outcome import order_fee_in_quote, traded_notional
 
 log = logging.getLogger(__name__)
 _TENTH = Decimal("0.1")
+MONEY_SIGNIFICANT_DIGITS = 4
+MONEY_MIN_PLACES = 2
 
 
 def format_decimal(value: Decimal) -> str:
     """A decimal for people: exact, without trailing zeros ("30000", not "30000.00000000")."""
     return _exact(value.normalize())
+
+
+def format_money(value: Decimal) -> str:
+    """A cost or fee for people: two decimals; below 1, up to four significant digits.
+
+    ``20.91741494`` -> ``20.92``; ``0.07566568`` -> ``0.07567``; ``0.1`` -> ``0.10``.
+    """
+    places = max(MONEY_MIN_PLACES, MONEY_SIGNIFICANT_DIGITS - 1 - value.adjusted())
+    if value == 0 or abs(value) >= 1:
+        places = MONEY_MIN_PLACES
+    text = _exact(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN))
+    whole, _, fraction = text.partition(".")
+    fraction = fraction.rstrip("0").ljust(MONEY_MIN_PLACES, "0")
+    return f"{whole}.{fraction}"
 
 
 def describe_drift(drift: DriftReport) -> str:
@@ -47,7 +65,7 @@ def describe_plan(plan: Plan) -> list[str]:
         f" over {t.network}" + _after(t.depends_on)
         for t in plan.transfers
     ]
-    lines.append(f"estimated cost {format_decimal(plan.estimated_cost)} {_quote(plan)}")
+    lines.append(f"estimated cost {format_money(plan.estimated_cost)} {_quote(plan)}".rstrip())
     return lines
 
 
@@ -61,14 +79,21 @@ def _quote(plan: Plan) -> str:
     return ""
 
 
+def _order_fee(order: OrderRecord) -> str:
+    if order.fee is None:
+        return ""
+    quote = order.symbol.partition("/")[2]
+    converted = order_fee_in_quote(order)
+    if order.fee_asset == quote and converted is not None:
+        return f", fee {format_money(converted)} {quote}"
+    text = f", fee {format_decimal(order.fee)} {order.fee_asset or ''}".rstrip()
+    return text + (f" ({format_money(converted)} {quote})" if converted is not None else "")
+
+
 def describe_order(order: OrderRecord) -> str:
-    """What one order did: side, amount, fill, price and fee."""
+    """What one order did: side, amount, fill, price and fee (in the quote asset too)."""
     price = format_decimal(order.average_price) if order.average_price is not None else "-"
-    fee = (
-        f", fee {format_decimal(order.fee)} {order.fee_asset or ''}".rstrip()
-        if order.fee is not None
-        else ""
-    )
+    fee = _order_fee(order)
     return (
         f"{order.venue} {order.side.value} {format_decimal(order.amount)} {order.symbol}: "
         f"{order.state.value}, filled {format_decimal(order.filled)} at {price}{fee}"
@@ -77,7 +102,7 @@ def describe_order(order: OrderRecord) -> str:
 
 def describe_transfer(transfer: TransferRecord) -> str:
     """Where one transfer stands."""
-    fee = f", fee {format_decimal(transfer.fee)}" if transfer.fee is not None else ""
+    fee = "" if transfer.fee is None else f", fee {format_decimal(transfer.fee)} {transfer.asset}"
     return (
         f"{transfer.source} -> {transfer.destination} {format_decimal(transfer.amount)} "
         f"{transfer.asset} over {transfer.network}: {transfer.state.value}{fee}"

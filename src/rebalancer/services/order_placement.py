@@ -196,7 +196,7 @@ class OrderPlacement:
         )
         complete = residual is None or residual.dust
         if reason and not complete:
-            log.warning("order node %s of run %s: %s", node.id, job.run_id, reason)
+            log.warning("order node %s: %s", node.id, reason)
             await self._events.publish(
                 OrderFailed(
                     at=self._clock.now(),

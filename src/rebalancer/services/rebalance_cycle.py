@@ -38,6 +38,7 @@ from rebalancer.services.event_hub import EventHub
 from rebalancer.services.executor import Executor, RoundReport, VenueBook
 from rebalancer.services.order_placement import RunBudget
 from rebalancer.services.round_checks import RoundChecks
+from rebalancer.services.run_context import tag_run
 from rebalancer.services.run_outcome import fees_in_quote, traded_notional
 
 log = logging.getLogger(__name__)
@@ -179,6 +180,7 @@ class RebalanceCycle:
         snapshot: Snapshot | None = None,
     ) -> RunRecord:
         """Carry out a NEW run (just created, or a request the daemon took) as ``start`` does."""
+        tag_run(run.id, 1)
         await self._events.publish(
             RunTriggered(
                 at=self._clock.now(),
@@ -235,6 +237,7 @@ class RebalanceCycle:
         ``APPROVED_NOTIONAL_TOLERANCE`` times the approved notional is stored as a new round
         and waits for a new approval instead of trading.
         """
+        tag_run(run.id, run.rounds + 1)
         snapshot = await self._deps.take_snapshot()
         plan = self.plan(snapshot, policy, run)
         approved = await approved_notional(self._store, run.id)
@@ -263,6 +266,7 @@ class RebalanceCycle:
         tally = _Tally()
         max_rounds = self._executor.settings.max_rounds
         for round_no in range(run.rounds + 1, run.rounds + max_rounds + 1):
+            tag_run(run.id, round_no)
             if plan.is_empty:
                 tally.done("nothing to do" if tally.nodes == 0 else "nothing left to plan")
                 break
@@ -279,7 +283,7 @@ class RebalanceCycle:
             )
             tally.add(report)
             if self._executor.stop.is_set():
-                log.warning("run %s stopped in round %s; recovery settles it", run.id, round_no)
+                log.warning("stopped before the round ended; recovery settles it")
                 return await self._store.get_run(run.id)
             before, snapshot = snapshot, await self._deps.take_snapshot()
             if problem := await self._checks.after_round(run.id, round_no, plan, before, snapshot):
@@ -291,12 +295,13 @@ class RebalanceCycle:
             if reached := goal_reached(snapshot, policy, run.run_type):
                 tally.done(reached)
                 break
+            tag_run(run.id, round_no + 1)  # this plan is the next round's
             plan = self.plan(snapshot, policy, run)
         else:
             if not plan.is_empty:
                 tally.stop(f"residual left after {max_rounds} rounds")
         status = tally.status()
-        log.info("run %s ended %s (%s)", run.id, status, tally.reason or "done")
+        log.info("ended %s (%s)", status, tally.reason or "done")
         ended = await self._store.set_run_status(run.id, status, tally.reason, at=self._clock.now())
         await self._tell_ended(ended, policy, snapshot)
         return ended

@@ -44,14 +44,19 @@ class RunHistory:
 
 async def run_transfers(store: Store, run: RunRecord) -> list[TransferRecord]:
     """Every transfer the run's saved rounds planned and the executor recorded."""
-    found: list[TransferRecord] = []
+    return [record for _, record in await transfers_by_round(store, run)]
+
+
+async def transfers_by_round(store: Store, run: RunRecord) -> list[tuple[int, TransferRecord]]:
+    """Every transfer the run recorded, with the round that planned it."""
+    found: list[tuple[int, TransferRecord]] = []
     for round_no in range(1, run.rounds + 1):
         for node in await store.plan_nodes(run.id, round_no):
             if node.kind is not NodeKind.TRANSFER:
                 continue
             record = await store.get_transfer(make_client_order_id(run.id, node.node_id, round_no))
             if record is not None:
-                found.append(record)
+                found.append((round_no, record))
     return found
 
 
