@@ -2,13 +2,15 @@
 
 Each command module (``rebalancer.cli.<module>``) defines ``add_arguments(parser)`` and
 ``run(args) -> int``. Modules are imported only when their command runs, so ``plan`` never pays
-for ccxt or SQLAlchemy.
+for ccxt or SQLAlchemy. A command whose reader goes away (``| head``, ``| true``) stops quietly
+with status 0, never with a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import Protocol, cast
@@ -81,10 +83,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status."""
     if argv is not None:
         sys.argv = ["rebalancer", *argv]
-    parser = build_parser()
-    args = parser.parse_args(sys.argv[1:])
-    module = _load(args._module)
-    return module.run(args)
+    try:
+        status = _run(build_parser())
+        sys.stdout.flush()
+    except BrokenPipeError:  # `rebalancer ... | head`: the reader has what it wanted
+        _discard_stdout()
+        return EXIT_OK
+    return status
+
+
+def _run(parser: argparse.ArgumentParser) -> int:
+    """Parse the arguments (``--help`` and usage errors exit here) and run the command."""
+    try:
+        args = parser.parse_args(sys.argv[1:])
+    except SystemExit as done:
+        sys.stdout.flush()  # --help's text: a closed pipe shows up here, not at exit
+        raise done from None
+    return _load(args._module).run(args)
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 The approval is written to the run's event log (who, when) through ``services.operations``; a
 running daemon sees it within a second, plans the run again from fresh prices and carries it
-out. ``--reject`` cancels the run instead. Exit status: 0 done; 1 no such run, or the run is
-not waiting; 2 a wrong config.
+out. ``--reject`` cancels the run instead. Exit status: 0 done; 1 the run is not waiting; 2 no
+such run, or a wrong config (docs/cli.md).
 """
 
 from __future__ import annotations
@@ -57,6 +57,9 @@ async def _approve(args: argparse.Namespace) -> int:
                 print(f"run {run.id} rejected by {by}: {run.status.value}")
                 return EXIT_OK
             run = await operations.approve_run(desk, args.run_id, by=by)
+        except operations.RunNotFound as unknown:  # an unknown name: wrong input
+            print(f"rebalancer approve: {unknown}", file=sys.stderr)
+            return EXIT_USAGE
         except operations.OperationRefused as refused:
             print(f"rebalancer approve: {refused}", file=sys.stderr)
             return EXIT_FAILURE

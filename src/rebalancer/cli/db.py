@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(action: str, url: str) -> int:
-    from rebalancer.persistence.engine import create_engine, describe_url
+    from rebalancer.persistence.engine import create_engine, describe_url, sqlite_file
     from rebalancer.persistence.migrate import (
         current_revision,
         head_revision,
@@ -67,6 +67,10 @@ async def _run(action: str, url: str) -> int:
     )
 
     shown = describe_url(url)
+    missing = sqlite_file(url)
+    if action == "current" and missing is not None and not missing.is_file():
+        print(f"{shown}: no database yet (`rebalancer db upgrade` creates it)")
+        return EXIT_FAILURE  # read-only: it creates nothing
     engine = create_engine(url)
     try:
         if action == "upgrade":

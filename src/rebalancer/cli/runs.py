@@ -4,7 +4,8 @@ The list shows the newest runs first: id, portfolio, status, trigger, rounds, wh
 ended. ``show`` tells one run's story: what triggered it, each round's plan, every order with
 its fill, price and fee, every transfer, the traded notional and the event log. ``--json``
 prints the same as one JSON document (amounts as decimal strings, plans as in contracts.md §3).
-Exit status: 0; 1 no such run; 2 a wrong config or usage.
+Exit status: 0; 1 no database yet; 2 no such run, a wrong config or usage. Nothing is created:
+a state directory without a database says so.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,6 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """List runs or show one."""
     from rebalancer.domain.errors import ConfigError
+    from rebalancer.persistence import DatabaseNotReady
 
     words: list[str] = args.words
     if words and (len(words) != 2 or words[0] != "show"):
@@ -68,15 +69,15 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"rebalancer runs: the config is wrong:\n{error}", file=sys.stderr)
         return EXIT_USAGE
-    except BrokenPipeError:  # `rebalancer runs | head`: the reader has all it wanted
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
+    except DatabaseNotReady as error:
+        print(f"rebalancer runs: {error}", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 async def _list(config: Path, portfolio: str | None, limit: int, *, as_json: bool) -> int:
     from rebalancer.runtime.state import config_store
 
-    async with config_store(config) as store:
+    async with config_store(config, existing=True) as store:
         runs = await store.list_runs(portfolio, limit)
     if as_json:
         print(json.dumps({"version": 1, "runs": [run_doc(r) for r in runs]}, indent=2))
@@ -100,12 +101,12 @@ async def _show(config: Path, run_id: str, *, as_json: bool) -> int:
     from rebalancer.runtime.state import config_store
     from rebalancer.services.run_history import run_history
 
-    async with config_store(config) as store:
+    async with config_store(config, existing=True) as store:
         try:
             history = await run_history(store, run_id)
         except RecordNotFound:
             print(f"rebalancer runs: no run {run_id}", file=sys.stderr)
-            return EXIT_FAILURE
+            return EXIT_USAGE
     if as_json:
         print(json.dumps(history_doc(history), indent=2))
     else:
@@ -124,6 +125,7 @@ def history_lines(history: RunHistory) -> list[str]:
         describe_plan,
         describe_transfer,
         format_decimal,
+        format_money,
     )
 
     run = history.run
@@ -142,15 +144,69 @@ def history_lines(history: RunHistory) -> list[str]:
     lines.append("transfers:" if history.transfers else "transfers: none")
     lines += [f"  {describe_transfer(t)}" for t in history.transfers]
     notional, fees = _totals(history.orders, history.transfers)
-    fee_text = ", ".join(f"{format_decimal(v)} {a}" for a, v in sorted(fees.items())) or "none"
-    lines.append(f"traded {format_decimal(notional)} (quote value of fills); fees: {fee_text}")
+    quote, in_quote, missing = _fees_in_quote(history)
+    unit = f" {quote}" if quote else ""
+    paid = ", ".join(f"{format_decimal(v)} {a}" for a, v in sorted(fees.items()))
+    fee_text = "none"
+    if paid:
+        fee_text = f"{'at least ' if missing else ''}{format_money(in_quote)}{unit} ({paid})"
+    if missing:
+        fee_text += f"; not converted (no price): {', '.join(missing)}"
+    lines.append(f"traded {format_money(notional)}{unit} (quote value of fills); fees {fee_text}")
     lines.append("events:")
     lines += [f"  {_stamp(e.at)} {e.kind} {json.dumps(dict(e.payload))}" for e in history.events]
     return lines
 
 
 def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
+    """A stored time in UTC with its zone: ``2026-12-06T04:22:20Z``."""
+    utc = moment.astimezone(UTC) if moment.tzinfo is not None else moment
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _fees_in_quote(history: RunHistory) -> tuple[str | None, Decimal, tuple[str, ...]]:
+    """The run's quote asset, every fee in it, and the assets whose fees had no price.
+
+    Fees in another asset than the fill's are valued at the mids of the run's last snapshot.
+    """
+    from rebalancer.services.narration import fees_in_quote
+
+    quote, prices = _quote_and_prices(history)
+    if quote is None:
+        return None, Decimal(0), tuple(sorted(fees_paid_assets(history)))
+    total, missing = fees_in_quote(history.orders, history.transfers, quote, prices)
+    return quote, total, missing
+
+
+def fees_paid_assets(history: RunHistory) -> set[str]:
+    """Every asset a fee of the run was charged in."""
+    from rebalancer.services.narration import fees_paid
+
+    return set(fees_paid(history.orders, history.transfers))
+
+
+def _quote_and_prices(history: RunHistory) -> tuple[str | None, dict[str, Decimal]]:
+    """The quote asset (from the orders, else the snapshot) and each asset's mid in it."""
+    from rebalancer.codecs.snapshot_json import parse_snapshot
+    from rebalancer.domain.errors import SnapshotError
+
+    quote = next((o.symbol.partition("/")[2] for o in history.orders), None)
+    if not history.rounds:
+        return quote, {}
+    try:
+        snapshot = parse_snapshot(history.rounds[-1].snapshot_json)
+    except SnapshotError:
+        return quote, {}
+    symbols = [s for v in snapshot.venues.values() for s in v.markets]
+    if quote is None and symbols:
+        quote = symbols[0].partition("/")[2]
+    prices: dict[str, Decimal] = {}
+    for venue in snapshot.venues.values():
+        for symbol, listed in venue.markets.items():
+            base, _, market_quote = symbol.partition("/")
+            if market_quote == quote:
+                prices.setdefault(base, listed.quote.mid)
+    return quote, prices
 
 
 def _totals(
@@ -235,6 +291,7 @@ def _event_doc(event: EventRecord) -> dict[str, Any]:
 def history_doc(history: RunHistory) -> dict[str, Any]:
     """One run's whole history as JSON."""
     notional, fees = _totals(history.orders, history.transfers)
+    quote, in_quote, missing = _fees_in_quote(history)
     return {
         "version": 1,
         "run": run_doc(history.run),
@@ -251,5 +308,8 @@ def history_doc(history: RunHistory) -> dict[str, Any]:
         "transfers": [_transfer_doc(t) for t in history.transfers],
         "traded_notional": _text(notional),
         "fees": {asset: _text(value) for asset, value in sorted(fees.items())},
+        "quote": quote,
+        "fees_in_quote": _text(in_quote) if quote else None,
+        "fees_not_converted": list(missing),
         "events": [_event_doc(e) for e in history.events],
     }

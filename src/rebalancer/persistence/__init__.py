@@ -6,6 +6,11 @@ default; ``postgresql+asyncpg://`` URLs work the same way. See docs/persistence.
 """
 
 from rebalancer.persistence.engine import sqlite_url
-from rebalancer.persistence.store import SqlStore, open_store
+from rebalancer.persistence.store import (
+    DatabaseNotReady,
+    SqlStore,
+    open_existing_store,
+    open_store,
+)
 
-__all__ = ["SqlStore", "open_store", "sqlite_url"]
+__all__ = ["DatabaseNotReady", "SqlStore", "open_existing_store", "open_store", "sqlite_url"]

@@ -33,6 +33,15 @@ def sqlite_url(state_dir: Path) -> str:
     return f"sqlite+aiosqlite:///{(state_dir / SQLITE_FILE_NAME).resolve()}"
 
 
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file a SQLite URL names (None: not SQLite, or an in-memory database)."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    return Path(database)
+
+
 def create_engine(url: str | URL, *, echo: bool = False) -> AsyncEngine:
     """Create the async engine for ``url`` with our SQLite settings when it is SQLite."""
     parsed = make_url(url)

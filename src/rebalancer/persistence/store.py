@@ -23,7 +23,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from rebalancer.domain.breaker import BreakerState
-from rebalancer.domain.errors import InvalidValue
+from rebalancer.domain.errors import InvalidValue, RebalancerError
 from rebalancer.domain.plan import RunType
 from rebalancer.domain.records import (
     BreakerRecord,
@@ -36,8 +36,8 @@ from rebalancer.domain.records import (
 )
 from rebalancer.domain.requests import Inflow, PauseRecord, RequestRecord, RunRequest
 from rebalancer.domain.runs import RunStatus, Trigger
-from rebalancer.persistence.engine import create_engine, read_only
-from rebalancer.persistence.migrate import upgrade_to_head
+from rebalancer.persistence.engine import create_engine, describe_url, read_only, sqlite_file
+from rebalancer.persistence.migrate import current_revision, head_revision, upgrade_to_head
 from rebalancer.persistence.repositories.fields import decimal_or_none
 from rebalancer.persistence.repositories.journal import BreakerRepository, EventRepository
 from rebalancer.persistence.repositories.orders import OrderRepository
@@ -418,6 +418,38 @@ async def open_store(url: str | URL, *, clock: Clock | None = None, echo: bool =
     except BaseException:
         await engine.dispose()
         raise
+    return SqlStore(engine, clock)
+
+
+class DatabaseNotReady(RebalancerError):
+    """A read-only command found no database, or one at another schema revision than ours."""
+
+
+async def open_existing_store(url: str | URL, *, clock: Clock | None = None) -> SqlStore:
+    """Open a database that already exists at the newest schema, creating and changing nothing.
+
+    For read-only commands (``runs``, ``replay``): a mistyped state directory must not leave
+    an empty database behind. Raises ``DatabaseNotReady`` saying what is missing.
+    """
+    shown = describe_url(url)
+    path = sqlite_file(url)
+    if path is not None and not path.is_file():
+        raise DatabaseNotReady(
+            f"no database at {path} (the daemon creates it when it first starts; "
+            "`rebalancer db upgrade` creates it now)"
+        )
+    engine = create_engine(url)
+    try:
+        current = await current_revision(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
+    if current != head_revision():
+        await engine.dispose()
+        at = f"revision {current}" if current else "no schema"
+        raise DatabaseNotReady(
+            f"{shown} has {at}, not this version's {head_revision()}: `rebalancer db upgrade`"
+        )
     return SqlStore(engine, clock)
 
 

@@ -66,7 +66,8 @@ def test_approving_a_run_that_is_not_waiting_is_refused(
 
     assert main(["approve", str(run["id"]), "--config", str(paper_config)]) == 1
     assert "is FILLED, not AWAITING_APPROVAL" in capsys.readouterr().err
-    assert main(["approve", "nosuchrun", "--config", str(paper_config)]) == 1
+    assert main(["approve", "nosuchrun", "--config", str(paper_config)]) == 2  # docs/cli.md
+    assert main(["runs", "show", "nosuchrun", "--config", str(paper_config)]) == 2
 
 
 def test_a_rejected_run_is_cancelled_and_never_traded(

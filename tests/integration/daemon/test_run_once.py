@@ -85,13 +85,17 @@ def test_runs_show_tells_what_triggered_the_run_its_plan_orders_and_transfer(
 def test_runs_show_of_an_unknown_run_fails_with_a_message(
     paper_config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["runs", "show", "nosuchrun", "--config", str(paper_config)]) == 1
+    assert main(["db", "upgrade", "--config", str(paper_config)]) == 0
+    assert main(["runs", "show", "nosuchrun", "--config", str(paper_config)]) == 2
     assert "no run nosuchrun" in capsys.readouterr().err
 
 
 def test_runs_lists_nothing_before_the_first_run(
     paper_config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    assert main(["runs", "--config", str(paper_config)]) == 1  # and creates no database
+    assert "no database at" in capsys.readouterr().err
+    assert main(["db", "upgrade", "--config", str(paper_config)]) == 0
     assert main(["runs", "--config", str(paper_config)]) == 0
     assert "no runs yet" in capsys.readouterr().out
 
