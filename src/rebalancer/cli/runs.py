@@ -169,12 +169,12 @@ def _fees_in_quote(history: RunHistory) -> tuple[str | None, Decimal, tuple[str,
 
     Fees in another asset than the fill's are valued at the mids of the run's last snapshot.
     """
-    from rebalancer.services.narration import fees_in_quote
+    from rebalancer.services.run_outcome import run_fees_in_quote
 
     quote, prices = _quote_and_prices(history)
     if quote is None:
         return None, Decimal(0), tuple(sorted(fees_paid_assets(history)))
-    total, missing = fees_in_quote(history.orders, history.transfers, quote, prices)
+    total, missing = run_fees_in_quote(history.orders, history.transfers, quote, prices)
     return quote, total, missing
 
 
