@@ -21,6 +21,7 @@ from rebalancer import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "check-config": ("check_config", "validate a config file and summarise what it means"),
     "config-schema": ("config_schema", "print the config's JSON Schema (for editors)"),
+    "init-config": ("init_config", "write a commented starter config (--paper: simulated)"),
     "plan": ("plan", "plan a rebalance from a snapshot and print it"),
     "exchange-sim": ("exchange_sim", "run the loopback exchange simulator"),
     "db": ("db", "manage the state database (upgrade)"),
