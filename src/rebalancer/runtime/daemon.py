@@ -40,6 +40,7 @@ from rebalancer.runtime.paper import (
     start_paper_simulator,
 )
 from rebalancer.runtime.reload import Reloader
+from rebalancer.runtime.service_env import check_state_directory
 from rebalancer.runtime.systemd import SystemdNotifier
 from rebalancer.services.breach_watch import BreachWatch
 from rebalancer.services.daemon_loop import CheckAction, CheckResult, DaemonLoop
@@ -98,8 +99,10 @@ class StopSignals:
 async def run_daemon(config: AppConfig, options: RunOptions) -> int:
     """Run until a stop signal (or one cycle with ``once``) and return the exit status.
 
-    Raises ``AlreadyRunning`` when another daemon holds the state directory.
+    Raises ``AlreadyRunning`` when another daemon holds the state directory, and ConfigError
+    when systemd gave the service another state directory than the config names.
     """
+    check_state_directory(config)
     with InstanceLock(Path(config.daemon.state_dir)):
         log.info("rebalancer starting (state in %s)", config.daemon.state_dir)
         _warn_about_unbuilt_features(config)

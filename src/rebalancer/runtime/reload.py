@@ -71,7 +71,7 @@ class Reloader:
         try:
             return self._reload(path)
         finally:
-            self._systemd.ready(f"config from {path}")
+            self._systemd.ready(f"checking {len(self.config.portfolios)} portfolio(s)")
 
     def _reload(self, path: Path) -> bool:
         try:
