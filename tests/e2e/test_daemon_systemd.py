@@ -130,9 +130,7 @@ def test_the_daemon_under_the_units_own_command_and_environment(
     )
     env = {
         **child_env(),
-        **unit_environment(
-            config_dir=config_dir, state_dir=state_dir, credentials_dir=credentials
-        ),
+        **unit_environment(config_dir=config_dir, state_dir=state_dir, credentials_dir=credentials),
         "NOTIFY_SOCKET": str(tmp_path / "notify.sock"),
         "WATCHDOG_USEC": str(WATCHDOG_USEC),
         "REBALANCER_TEST_FAULTS": str(faults),
