@@ -39,6 +39,7 @@ from rebalancer.domain.quotes import Quote
 from rebalancer.domain.snapshot import InTransit, ListedMarket, Route, Snapshot, VenueSnapshot
 from rebalancer.ports import Clock, VenueGateway
 from rebalancer.services.streams import Backoff, Stream, StreamHealth, run_stream
+from rebalancer.services.venue_warnings import VenueWarnings
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ class MarketState:
         }
         self._listeners: list[QuoteListener] = []
         self._runner: asyncio.Task[None] | None = None
+        self._warnings = VenueWarnings(clock)  # an offline venue: a line a minute, not a second
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -146,7 +148,7 @@ class MarketState:
         try:
             state.markets = dict(await state.gateway.load_markets())
         except VenueError as error:
-            log.warning("%s: markets not loaded: %s", state.name, error)
+            self._warnings.warn(log, state.name, f"{state.name}: markets not loaded: {error}")
             return False
         missing = sorted(set(state.wanted_symbols) - set(state.markets))
         if missing:
@@ -159,7 +161,7 @@ class MarketState:
             for state in self._venues.values():
                 for stream in self._streams(state):
                     group.create_task(
-                        run_stream(stream, self._clock, self._backoff, self._rng),
+                        run_stream(stream, self._clock, self._backoff, self._rng, self._warnings),
                         name=f"stream:{stream.health.name}",
                     )
                 group.create_task(self._poll(state), name=f"poll:{state.name}")
@@ -229,7 +231,8 @@ class MarketState:
         try:
             await self.refresh(state.name, what)
         except VenueError as error:
-            log.warning("%s: REST refresh of %s failed: %s", state.name, what, error)
+            message = f"{state.name}: REST refresh of {what} failed: {error}"
+            self._warnings.warn(log, state.name, message)
 
     async def _poll(self, state: VenueState) -> None:
         """Fill in over REST for every stream that is silent or down."""

@@ -1,7 +1,7 @@
 """One supervised websocket stream: watch, apply, and on a drop back off, reconnect, refresh.
 
 ccxt.pro reconnects and resubscribes when a ``watch_*`` is called again after a failure
-(research ccxt.md §9.3), so "reconnecting" is calling the watch again after a backoff with
+(ccxt's own behaviour), so "reconnecting" is calling the watch again after a backoff with
 jitter. Updates sent while the stream was down are lost, so every reconnect is followed by a
 REST refresh of the same data. ``StreamHealth`` records what an operator needs to see.
 """
@@ -19,6 +19,7 @@ from typing import Generic, NoReturn, TypeVar
 from rebalancer.core.staleness import reconnect_delay_s
 from rebalancer.domain.errors import AuthenticationFailed
 from rebalancer.ports import Clock
+from rebalancer.services.venue_warnings import VenueWarnings
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,11 @@ class StreamHealth:
     reconnects: int = 0
     last_error: str | None = None
 
+    @property
+    def venue(self) -> str:
+        """The venue the stream belongs to (its name is ``VENUE:WHAT``)."""
+        return self.name.partition(":")[0]
+
 
 @dataclass(slots=True)
 class Stream(Generic[T]):
@@ -62,10 +68,18 @@ class Stream(Generic[T]):
 
 
 async def run_stream(
-    stream: Stream[T], clock: Clock, backoff: Backoff, rng: random.Random
+    stream: Stream[T],
+    clock: Clock,
+    backoff: Backoff,
+    rng: random.Random,
+    warnings: VenueWarnings | None = None,
 ) -> NoReturn:
-    """Keep ``stream`` flowing until cancelled; never returns, never gives up."""
+    """Keep ``stream`` flowing until cancelled; never returns, never gives up.
+
+    Drops are logged through ``warnings`` (at most a line per venue per minute).
+    """
     health = stream.health
+    warnings = warnings or VenueWarnings(clock)
     attempt = 0
     catch_up = False
     while True:
@@ -75,13 +89,15 @@ async def run_stream(
             raise
         except Exception as error:  # any failure is a drop; it is recorded
             catch_up = True
-            _record_drop(health, error)
+            _record_drop(health, error, warnings)
             # Bad credentials will not heal quickly: wait the longest before asking again.
             delay = backoff.maximum_s if isinstance(error, AuthenticationFailed) else None
             await clock.sleep(delay if delay is not None else backoff.delay_s(attempt, rng))
             attempt += 1
             health.reconnects += 1
             continue
+        if catch_up:
+            warnings.recovered(log, health.venue, f"stream {health.name} is back")
         catch_up = False
         attempt = 0
         health.connected = True
@@ -110,8 +126,9 @@ async def _call(watch: Callable[[], Awaitable[T]]) -> T:
     return await watch()
 
 
-def _record_drop(health: StreamHealth, error: Exception) -> None:
+def _record_drop(health: StreamHealth, error: Exception, warnings: VenueWarnings) -> None:
     health.connected = False
     health.drops += 1
     health.last_error = f"{type(error).__name__}: {error}"
-    log.warning("stream %s dropped (%s); reconnecting", health.name, health.last_error)
+    message = f"stream {health.name} dropped ({health.last_error}); reconnecting"
+    warnings.warn(log, health.venue, message)
