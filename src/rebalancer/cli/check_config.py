@@ -1,7 +1,10 @@
 """``rebalancer check-config``: validate a config file and say in words what it means.
 
-A valid config prints a short summary (portfolios, targets, bands, schedule, venues, routes)
-and exits 0. An invalid one prints every problem on stderr, one per line as
+A valid config prints a short summary (portfolios, targets, bands, schedule, venues, routes,
+and which configured parts this version serves) and exits 0. Beyond the file's own rules it
+checks everything the daemon checks before it trades, without connecting anywhere
+(``runtime/preflight.py``: exchange ids ccxt knows, simulator and connection files, the
+database URL). An invalid config prints every problem on stderr, one per line as
 ``FILE: key.path: message``, and exits 2; never a traceback, never a secret. With
 ``--snapshot`` every portfolio is also checked against what the snapshot's venues list.
 """
@@ -34,12 +37,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--snapshot",
         metavar="PATH",
         type=Path,
-        help="also check every portfolio against a snapshot JSON file (contracts §2)",
+        help="also check every portfolio against a snapshot JSON file (docs/formats.md)",
+    )
+    parser.add_argument(
+        "--simulator-config",
+        metavar="PATH",
+        type=Path,
+        help="paper mode's simulator TOML, as `run` takes it (default: the config's -sim file)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
     """Load the config with the process environment and print its summary or its problems."""
+    from rebalancer.runtime.preflight import preflight
     from rebalancer.settings import check_against_snapshot, load_config
     from rebalancer.settings.summary import summary_lines
 
@@ -47,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
         config = load_config(args.path or args.config)
     except ConfigError as error:
         return _refuse(error.problems)
+    if problems := preflight(config, args.simulator_config):
+        return _refuse(problems)
     if args.snapshot is not None:
         try:
             snapshot = _read_snapshot(args.snapshot)

@@ -20,12 +20,14 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 SQLITE_FILE_NAME = "rebalancer.sqlite"  # the same name settings.DaemonConfig uses
 BUSY_TIMEOUT_MS = 10_000
 READ_ONLY = "rebalancer_read_only"
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 
 def sqlite_url(state_dir: Path) -> str:
@@ -40,6 +42,21 @@ def sqlite_file(url: str | URL) -> Path | None:
     if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
         return None
     return Path(database)
+
+
+def url_problem(url: str) -> str | None:
+    """Why the daemon could not open a database at ``url`` (None: it names one it can).
+
+    The URL must parse and name one of the async drivers the store runs on; nothing connects.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "not a database URL (expected e.g. postgresql+asyncpg://USER@HOST/DB)"
+    if parsed.drivername not in SUPPORTED_DRIVERS:
+        known = " or ".join(f"{name}://" for name in SUPPORTED_DRIVERS)
+        return f"{parsed.drivername}:// is not supported: use {known}"
+    return None
 
 
 def create_engine(url: str | URL, *, echo: bool = False) -> AsyncEngine:

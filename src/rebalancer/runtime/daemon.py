@@ -33,10 +33,10 @@ from rebalancer.runtime.gateways import build_gateways, spec_secrets, venue_spec
 from rebalancer.runtime.instance_lock import InstanceLock
 from rebalancer.runtime.logs import redact_more
 from rebalancer.runtime.paper import (
-    default_simulator_config,
     forget_paper_transfers,
     load_paper_simulator,
     simulated_venues,
+    simulator_config_path,
     start_paper_simulator,
 )
 from rebalancer.runtime.reload import Reloader
@@ -130,10 +130,7 @@ async def open_adapters(config: AppConfig, options: RunOptions) -> AsyncIterator
         stack.push_async_callback(store.close)
         paper: dict[str, Any] | None = None
         if simulated_venues(config):
-            source = config.source_file
-            path = options.simulator_config or (
-                default_simulator_config(source) if source else Path("paper-sim.toml")
-            )
+            path = simulator_config_path(config, options.simulator_config)
             server = load_paper_simulator(config, path)
             stack.push_async_callback(server.stop)
             paper = await start_paper_simulator(server)

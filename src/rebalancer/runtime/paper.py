@@ -35,6 +35,14 @@ def default_simulator_config(config_file: Path) -> Path:
     return config_file.with_name(f"{config_file.stem}{SIM_SUFFIX}{config_file.suffix}")
 
 
+def simulator_config_path(config: AppConfig, given: Path | None = None) -> Path:
+    """The simulator config paper mode reads: ``given``, else the default beside the config."""
+    if given is not None:
+        return given
+    source = config.source_file
+    return default_simulator_config(source) if source else Path("paper-sim.toml")
+
+
 def load_paper_simulator(config: AppConfig, path: Path) -> SimulatorServer:
     """Read the simulator config and check it serves every simulated venue (not started)."""
     try:

@@ -2,14 +2,16 @@
 
 A venue is described by a ``VenueSpec``: the ccxt id, credentials, and ``urls``/``options``
 tables that are deep-merged over ccxt's own (how the exchange simulator, or a proxy, is reached).
-We add the options a spot rebalancer needs (research ccxt.md §2.2), and, for Binance, the
-spot error-code fix of ccxt.md §0.3: ccxt applies Binance's spot error table only to URLs on
-``api.binance.com``, so against 127.0.0.1 ``-2010``/``-4026`` would map to the wrong class.
+We add the options a spot rebalancer needs (spot markets only, one call for all open orders,
+networks and withdrawal fees; see docs/venues.md), and, for Binance, a fix of ccxt's error
+mapping: ccxt applies Binance's spot error table only to URLs on ``api.binance.com``, so against
+127.0.0.1 ``-2010``/``-4026`` would map to the wrong class.
 """
 
 from __future__ import annotations
 
 import copy
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,13 +92,26 @@ def spec_from_connection(
     )
 
 
+def exchange_problem(exchange_id: str) -> str | None:
+    """Why ``exchange_id`` cannot be a venue (None: ccxt can trade and stream on it).
+
+    The daemon streams balances and quotes, so the exchange must be one ccxt.pro supports;
+    a near miss is named (``okxx``: did you mean ``okx``?).
+    """
+    if exchange_id in ccxt.pro.exchanges:
+        return None
+    close = difflib.get_close_matches(exchange_id, ccxt.pro.exchanges, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    if exchange_id in ccxt.exchanges:
+        return f"{exchange_id!r}: ccxt cannot stream from it (no websocket support){hint}"
+    return f"{exchange_id!r} is not an exchange ccxt knows{hint}"
+
+
 def build_exchange(spec: VenueSpec) -> Any:
     """A ready-to-use ``ccxt.pro`` instance for ``spec``; the caller must ``await close()`` it."""
-    exchange_class = getattr(ccxt.pro, spec.exchange, None)
-    if exchange_class is None:
-        raise ConfigError(
-            [Problem(f"venues.{spec.name}.exchange", f"{spec.exchange!r} is not a ccxt.pro id")]
-        )
+    if problem := exchange_problem(spec.exchange):
+        raise ConfigError([Problem(f"venues.{spec.name}.exchange", problem)])
+    exchange_class = getattr(ccxt.pro, spec.exchange)
     config: dict[str, Any] = {"timeout": spec.timeout_ms, "enableRateLimit": True}
     credentials = {"apiKey": spec.api_key, "secret": spec.secret, "password": spec.password}
     config.update({key: value for key, value in credentials.items() if value})
@@ -113,7 +128,7 @@ def build_exchange(spec: VenueSpec) -> Any:
 
 
 def apply_binance_spot_error_codes(exchange: Any) -> None:
-    """Make Binance's spot error codes apply whatever the URL (ccxt.md §0.3)."""
+    """Make Binance's spot error codes apply whatever the URL (see the module doc)."""
     spot = exchange.exceptions.get("spot", {})
     for table in ("exact", "broad"):
         if table in spot:
