@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("db", "manage the state database (upgrade)"),
     "run": ("run", "run the daemon (or one cycle with --once)"),
     "runs": ("runs", "list past runs or show one run's history"),
+    "replay": ("replay", "plan every round of a run again from its stored snapshot; compare"),
     "request": ("request", "ask the daemon for one run (full, invest_cash, withdraw, liquidate)"),
     "approve": ("approve", "approve (or reject) a run waiting for approval"),
     "pause": ("pause", "stop a portfolio trading (still watched and reported)"),

@@ -2,10 +2,12 @@
 
 The list shows the newest runs first: id, portfolio, status, trigger, rounds, when, and why it
 ended. ``show`` tells one run's story: what triggered it, each round's plan, every order with
-its fill, price and fee, every transfer, the traded notional and the event log. ``--json``
-prints the same as one JSON document (amounts as decimal strings, plans as in contracts.md §3).
-Exit status: 0; 1 no database yet; 2 no such run, a wrong config or usage. Nothing is created:
-a state directory without a database says so.
+its fill, price and fee, every transfer, the traded notional, the fees in the quote asset and
+the event log. ``--json`` prints the same as one JSON document (amounts as decimal strings,
+plans as docs/formats.md describes them). ``show RUN_ID --snapshot ROUND`` prints the snapshot
+a round was planned from, for ``rebalancer plan --snapshot`` (``rebalancer replay`` compares
+every round). Exit status: 0; 1 no database yet; 2 no such run or round, a wrong config or
+usage. Nothing is created: a state directory without a database says so.
 """
 
 from __future__ import annotations
@@ -48,6 +50,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--portfolio", default=None, help="only this portfolio's runs")
     parser.add_argument("--limit", type=int, default=20, help="how many runs to list")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument(
+        "--snapshot",
+        type=int,
+        metavar="ROUND",
+        default=None,
+        help="with show: print the snapshot round ROUND was planned from (for `plan --snapshot`)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,13 +65,12 @@ def run(args: argparse.Namespace) -> int:
     from rebalancer.persistence import DatabaseNotReady
 
     words: list[str] = args.words
-    if words and (len(words) != 2 or words[0] != "show"):
-        print("rebalancer runs: expected `runs` or `runs show RUN_ID`", file=sys.stderr)
-        return EXIT_USAGE
-    if args.limit < 1:
-        print("rebalancer runs: --limit must be at least 1", file=sys.stderr)
+    if usage := _usage_problem(args):
+        print(f"rebalancer runs: {usage}", file=sys.stderr)
         return EXIT_USAGE
     try:
+        if words and args.snapshot is not None:
+            return asyncio.run(_show_snapshot(args.config, words[1], args.snapshot))
         if words:
             return asyncio.run(_show(args.config, words[1], as_json=args.json))
         return asyncio.run(_list(args.config, args.portfolio, args.limit, as_json=args.json))
@@ -72,6 +80,17 @@ def run(args: argparse.Namespace) -> int:
     except DatabaseNotReady as error:
         print(f"rebalancer runs: {error}", file=sys.stderr)
         return EXIT_FAILURE
+
+
+def _usage_problem(args: argparse.Namespace) -> str | None:
+    words: list[str] = args.words
+    if words and (len(words) != 2 or words[0] != "show"):
+        return "expected `runs` or `runs show RUN_ID`"
+    if args.snapshot is not None and not words:
+        return "--snapshot needs `runs show RUN_ID`"
+    if args.limit < 1:
+        return "--limit must be at least 1"
+    return None
 
 
 async def _list(config: Path, portfolio: str | None, limit: int, *, as_json: bool) -> int:
@@ -111,6 +130,27 @@ async def _show(config: Path, run_id: str, *, as_json: bool) -> int:
         print(json.dumps(history_doc(history), indent=2))
     else:
         print("\n".join(history_lines(history)))
+    return EXIT_OK
+
+
+async def _show_snapshot(config: Path, run_id: str, round_no: int) -> int:
+    """Print the stored snapshot of one round, byte for byte as the run planned from it."""
+    from rebalancer.domain.records import RecordNotFound
+    from rebalancer.runtime.state import config_store
+
+    async with config_store(config, existing=True) as store:
+        try:
+            found = await store.get_run(run_id)
+        except RecordNotFound:
+            print(f"rebalancer runs: no run {run_id}", file=sys.stderr)
+            return EXIT_USAGE
+        rounds = {saved.round: saved for saved in await store.rounds_for_run(found.id)}
+    if round_no not in rounds:
+        have = ", ".join(str(r) for r in sorted(rounds)) or "none stored"
+        print(f"rebalancer runs: run {found.id} has no round {round_no} ({have})", file=sys.stderr)
+        return EXIT_USAGE
+    text = rounds[round_no].snapshot_json
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK
 
 

@@ -162,7 +162,10 @@ def snapshot_source(
     return take_snapshot
 
 
-def _planner(snapshot: Snapshot, policy: Policy, run_type: RunType, amount: Decimal | None) -> Plan:
+def daemon_planner(
+    snapshot: Snapshot, policy: Policy, run_type: RunType, amount: Decimal | None
+) -> Plan:
+    """How the daemon plans a round (``rebalancer replay`` plans stored rounds the same way)."""
     return plan_rebalance(snapshot, policy, run_type, amount)
 
 
@@ -192,7 +195,7 @@ def assemble(wiring: Wiring, config: AppConfig, stop: asyncio.Event) -> Assembly
         )
         deps = CycleDeps(
             take_snapshot=snapshot_source(wiring.market_state, store, policy, routes),
-            planner=narrating(_planner),
+            planner=narrating(daemon_planner),
             snapshot_json=dump_snapshot,
             plan_json=dump_plan,
         )
