@@ -185,6 +185,7 @@ def order_view(order: Order, venue: str) -> dict[str, Any]:
         "filled": format_decimal(order.filled),
         "cost": format_decimal(order.cost),
         "state": order.state.value,
+        "created_ms": order.created_ms,  # when the venue accepted it (the engine's clock)
         "trades": [
             {
                 "id": t.id,

@@ -184,7 +184,7 @@ async def _serve(wiring: Wiring, loop: DaemonLoop, signals: StopSignals) -> None
         check_interval_s=config.daemon.check_interval_s,
         misfire_grace_s=config.daemon.misfire_grace_s,
     )
-    watch_breaches(wiring, loop)
+    watch = watch_breaches(wiring, loop)
     systemd = SystemdNotifier()
     reloader = Reloader(wiring, loop, scheduler, loop.stop, systemd)
     source = config.source_file
@@ -217,6 +217,7 @@ async def _serve(wiring: Wiring, loop: DaemonLoop, signals: StopSignals) -> None
         if source is not None:
             event_loop.remove_signal_handler(signal.SIGHUP)
     scheduler.pause()  # shutting it down now would cancel the running checks
+    watch.close()  # breaches waiting for their gap start nothing now
     finished = await loop.drain(reloader.config.daemon.shutdown_grace_s)
     scheduler.shutdown()
     if not finished:
@@ -258,10 +259,10 @@ def _helpers(scheduler: CheckScheduler, systemd: SystemdNotifier) -> list[asynci
 def watch_breaches(wiring: Wiring, loop: DaemonLoop) -> BreachWatch:
     """Check a portfolio early when a streamed quote breaches its band (``breach_watch``).
 
-    Early checks of one portfolio are at least a quarter of ``check_interval_s`` apart (the
-    interval at start-up; a reload keeps it).
+    After an early check that started no run, the next one of that portfolio waits a quarter
+    of ``check_interval_s`` (the interval at start-up; a reload keeps it).
     """
-    watch = BreachWatch(loop, min_gap_s=wiring.config.daemon.check_interval_s / 4)
+    watch = BreachWatch(loop, wiring.clock, min_gap_s=wiring.config.daemon.check_interval_s / 4)
     loop.add_snapshot_observer(watch.reset)
     wiring.market_state.add_quote_listener(watch.on_quotes)
     return watch

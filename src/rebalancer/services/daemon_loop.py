@@ -64,6 +64,9 @@ from rebalancer.services.run_outcome import fees_in_quote, traded_notional
 
 log = logging.getLogger(__name__)
 
+# (policy, snapshot, the run that just ended or None for a check's own snapshot)
+SnapshotObserver = Callable[[Policy, Snapshot, RunRecord | None], None]
+
 APPROVED = RunApproved.__name__
 
 
@@ -139,15 +142,16 @@ class DaemonLoop:
         self._recovering = False
         self._unreconciled: frozenset[str] = frozenset()
         self._tasks: set[asyncio.Task[object]] = set()
-        self._snapshot_observers: list[Callable[[Policy, Snapshot], None]] = []
+        self._snapshot_observers: list[SnapshotObserver] = []
 
     @property
     def clock(self) -> Clock:
         """The clock every check and run reads (the scheduler's "now" too)."""
         return self._clock
 
-    def add_snapshot_observer(self, observer: Callable[[Policy, Snapshot], None]) -> None:
-        """Call ``observer(policy, snapshot)`` with the snapshot of every check that takes one.
+    def add_snapshot_observer(self, observer: SnapshotObserver) -> None:
+        """Call ``observer(policy, snapshot, run)`` with the snapshot of every check that takes
+        one (``run`` None), and with the one taken after a run ends (``run``: how it ended).
 
         The breach watch re-initialises its drift monitor from it (see ``breach_watch``).
         """
@@ -309,7 +313,7 @@ class DaemonLoop:
             ),
         )
         await self._tell(run)
-        await self._observe_after_run(work)
+        await self._observe_after_run(work, run)
         return self._ran(name, run)
 
     def _ran(self, name: str, run: RunRecord) -> CheckResult:
@@ -322,7 +326,7 @@ class DaemonLoop:
         """Take a snapshot, show it to the observers and keep it as the portfolio's latest."""
         snapshot = await work.deps.take_snapshot()
         for observer in self._snapshot_observers:
-            observer(work.policy, snapshot)
+            observer(work.policy, snapshot, None)
         await self._store.save_latest_snapshot(
             work.policy.name, work.deps.snapshot_json(snapshot), at=snapshot.taken_at
         )
@@ -333,7 +337,7 @@ class DaemonLoop:
         reason = f" ({run.reason})" if run.reason else ""
         return f"run {run.id} awaits approval{reason}: `{self._command('approve', run.id)}`"
 
-    async def _observe_after_run(self, work: PortfolioWork) -> None:
+    async def _observe_after_run(self, work: PortfolioWork, run: RunRecord) -> None:
         """Show the observers the balances a run left (else they would watch pre-run ones)."""
         if not self._snapshot_observers:
             return
@@ -343,7 +347,7 @@ class DaemonLoop:
             log.warning("%s: no snapshot after the run (%s)", work.policy.name, error)
             return
         for observer in self._snapshot_observers:
-            observer(work.policy, snapshot)
+            observer(work.policy, snapshot, run)
 
     def _held_back(self, work: PortfolioWork) -> str | None:
         """Why no new run may start on this portfolio now (None: it may)."""
@@ -449,7 +453,7 @@ class DaemonLoop:
             ),
         )
         await self._tell(ended)
-        await self._observe_after_run(work)
+        await self._observe_after_run(work, ended)
         return self._ran(name, ended)
 
     async def _request_waits(

@@ -70,11 +70,28 @@ def goal_reached(snapshot: Snapshot, policy: Policy, run_type: RunType) -> str |
     if policy.drift_band is not None and report.any_breached:
         return None
     if policy.rebalance_to is RebalanceTo.BAND_EDGE and policy.drift_band is not None:
-        return "inside the bands"
+        return INSIDE_THE_BANDS
     tolerance = policy.target_tolerance_percent
     if any(abs(item.drift) > tolerance for item in report.assets):
         return None
-    return f"within {format_decimal(tolerance)} points of every target"
+    return f"{WITHIN} {format_decimal(tolerance)} {POINTS_OF_EVERY_TARGET}"
+
+
+INSIDE_THE_BANDS = "inside the bands"
+WITHIN, POINTS_OF_EVERY_TARGET = "within", "points of every target"
+
+
+def ended_at_goal(run: RunRecord) -> bool:
+    """True when ``run`` ended because its last snapshot met its goal (``goal_reached``).
+
+    Such a run left the portfolio inside every band: a breach seen after it is new.
+    """
+    reason = run.reason or ""
+    if run.status is not RunStatus.FILLED:
+        return False
+    return reason == INSIDE_THE_BANDS or (
+        reason.startswith(WITHIN) and reason.endswith(POINTS_OF_EVERY_TARGET)
+    )
 
 
 AWAITING_APPROVAL_EVENT = RunAwaitingApproval.__name__
