@@ -34,6 +34,8 @@ T = TypeVar("T")
 PRICES = {"BTC/USDT": "60000", "ETH/USDT": "3000"}
 TARGETS = {"BTC": Decimal(40), "ETH": Decimal(40), "USDT": Decimal(20)}
 BAND_POINTS = Decimal(5)
+# what each venue starts with unless a test says otherwise: BTC and cash on binance, cash on okx
+FUNDED = {"binance": {"BTC": "0.3", "USDT": "100"}, "okx": {"USDT": "30000"}}
 
 
 def write_sim_config(
@@ -44,10 +46,7 @@ def write_sim_config(
     balances: dict[str, dict[str, str]] | None = None,
 ) -> Path:
     """The simulator TOML: binance (Binance protocol) and okx (OKX protocol), USDT networks."""
-    funded = balances or {
-        "binance": {"BTC": "0.3", "USDT": "100"},
-        "okx": {"USDT": "30000"},
-    }
+    funded = balances or FUNDED
     start = ", ".join(f'"{s}" = "{p}"' for s, p in PRICES.items())
     lines = [
         "[simulator]",

@@ -194,6 +194,7 @@ def order_view(order: Order, venue: str) -> dict[str, Any]:
                 "fee": format_decimal(t.fee),
                 "fee_asset": t.fee_asset,
                 "maker": t.maker,
+                "time_ms": t.time_ms,
             }
             for t in order.trades
         ],

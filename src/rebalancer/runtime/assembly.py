@@ -3,8 +3,8 @@
 Services never read the config (layer rule); this module copies each table into the frozen
 values they take: ``ExecutionSettings`` per portfolio, ``MarketDataSettings``, the breaker's
 limits. It also gives each portfolio its snapshot source: a REST refresh of its venues (balances
-are the exchange's truth before every plan), transfers still in flight from the Store, and the
-configured routes between its venues.
+are the exchange's truth before every plan), the transfers still in flight as the venues say
+(``services.transit``), and the configured routes between its venues.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from rebalancer.core.planner import plan_rebalance
 from rebalancer.core.pretrade import PretradeLimits
 from rebalancer.domain.plan import Plan, RunType
 from rebalancer.domain.policy import Policy
-from rebalancer.domain.records import TransferState
 from rebalancer.domain.snapshot import InTransit, Route, Snapshot
 from rebalancer.ports import Clock, Store, VenueGateway
 from rebalancer.runtime.hints import operator_command
@@ -38,12 +37,12 @@ from rebalancer.services.market_state import MarketDataSettings, MarketState
 from rebalancer.services.narration import narrating
 from rebalancer.services.rebalance_cycle import CycleDeps, RebalanceCycle
 from rebalancer.services.recovery import Recovery
+from rebalancer.services.transit import Transit, consistent_snapshot
 from rebalancer.settings import AppConfig, PortfolioConfig
 
 HUNDRED = Decimal(100)
 TRANSFER_POLL_MIN_S = 0.25
 TRANSFER_POLL_MAX_S = 15.0
-IN_FLIGHT = (TransferState.SUBMITTED, TransferState.CONFIRMED)
 
 
 def breaker_limits(config: AppConfig) -> BreakerLimits:
@@ -139,25 +138,24 @@ def watched_symbols(config: AppConfig) -> dict[str, list[str]]:
 
 
 def snapshot_source(
-    market_state: MarketState, store: Store, policy: Policy, routes: tuple[Route, ...]
+    market_state: MarketState, transit: Transit, policy: Policy, routes: tuple[Route, ...]
 ) -> Callable[[], Awaitable[Snapshot]]:
-    """A fresh snapshot of ``policy``'s venues: REST refresh, then freeze with transfers."""
-    venues = set(policy.venues)
+    """A fresh snapshot of ``policy``'s venues: transfers followed, balances refreshed (REST),
+    frozen together so that no transfer counts twice or nowhere (``services.transit``)."""
+    venues = frozenset(policy.venues)
     own_routes = tuple(r for r in routes if {r.source, r.destination} <= venues)
 
-    async def take_snapshot() -> Snapshot:
+    async def read(in_transit: tuple[InTransit, ...]) -> Snapshot:
         try:
             async with asyncio.TaskGroup() as group:  # venues answer in parallel
                 for venue in policy.venues:
                     group.create_task(market_state.refresh(venue), name=f"refresh:{venue}")
         except ExceptionGroup as failed:
             raise failed.exceptions[0] from None  # a VenueError, as a single refresh raises
-        in_transit = [
-            InTransit(t.asset, t.source, t.destination, t.amount - (t.fee or Decimal(0)))
-            for t in await store.pending_transfers()
-            if t.state in IN_FLIGHT and {t.source, t.destination} <= venues
-        ]
         return market_state.snapshot(policy.venues, own_routes, in_transit)
+
+    async def take_snapshot() -> Snapshot:
+        return await consistent_snapshot(lambda: transit.follow(venues), read)
 
     return take_snapshot
 
@@ -190,16 +188,16 @@ def assemble(wiring: Wiring, config: AppConfig, stop: asyncio.Event) -> Assembly
     for name in config.portfolios:
         policy = config.policy(name)
         events = hub.scoped(name)
-        executor = Executor(
-            store, clock, breaker, execution_settings(config, name), stop, events=events
-        )
+        settings = execution_settings(config, name)
+        executor = Executor(store, clock, breaker, settings, stop, events=events)
+        gateways = {venue: wiring.gateways[venue] for venue in policy.venues}
+        transit = Transit(store, clock, breaker, settings, gateways, events=events)
         deps = CycleDeps(
-            take_snapshot=snapshot_source(wiring.market_state, store, policy, routes),
+            take_snapshot=snapshot_source(wiring.market_state, transit, policy, routes),
             planner=narrating(daemon_planner),
             snapshot_json=dump_snapshot,
             plan_json=dump_plan,
         )
-        gateways = {venue: wiring.gateways[venue] for venue in policy.venues}
         cycle = RebalanceCycle(store, clock, executor, gateways, deps, events=events)
         portfolios[name] = PortfolioWork(policy, cycle, deps)
     recovery = Recovery(

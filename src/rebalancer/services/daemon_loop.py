@@ -16,8 +16,13 @@ A check of one portfolio (``check``), in order:
 4. a paused portfolio (``rebalancer pause``) is still snapshotted and its drift reported, but
    nothing of it trades: no trigger, no request, no approved run;
 5. a portfolio on an unreconciled venue, or with the breaker not ACTIVE, is not traded;
-6. otherwise a snapshot is taken and the triggers decide (drift, calendar, cooldown, or a
-   manual request); a run starts when they say so.
+6. otherwise a snapshot is taken (it follows every pending transfer first, see
+   ``services.transit``); while money is in transit between the portfolio's venues no run
+   starts and no request is taken: the plan that sent it already counted on it, and planning
+   around it would move the same money twice (a second transfer, then trades to undo the
+   first when it lands);
+7. otherwise the triggers decide (drift, calendar, cooldown, or a manual request); a run
+   starts when they say so.
 
 Every snapshot a check takes is kept in the Store as the portfolio's latest, so commands beside
 the daemon (``rebalancer request``) can value the portfolio as the daemon sees it.
@@ -51,7 +56,12 @@ from rebalancer.ports import Clock, EventSink, Store
 from rebalancer.services import operations
 from rebalancer.services.breaker_keeper import BreakerKeeper
 from rebalancer.services.event_hub import EventHub
-from rebalancer.services.narration import describe_drift, describe_order, describe_transfer
+from rebalancer.services.narration import (
+    describe_drift,
+    describe_in_transit,
+    describe_order,
+    describe_transfer,
+)
 from rebalancer.services.rebalance_cycle import (
     CycleDeps,
     RebalanceCycle,
@@ -270,9 +280,6 @@ class DaemonLoop:
         pause = await operations.paused(self._store, name)
         if pause is None and (held := self._held_back(work)):
             return CheckResult(name, CheckAction.SKIPPED, held, attention=True)
-        if self._busy <= {name} and await self._store.pending_transfers():
-            # transfers left by an interrupted run: notice arrivals before valuing them
-            await self._recovery.follow_transfers()
         try:
             snapshot = await self._watch(work)
         except VenueError as error:
@@ -294,6 +301,9 @@ class DaemonLoop:
         )
         if pause is not None:
             why = f"{_paused(pause)}; {decision.reason}; {describe_drift(drift)}"
+            return CheckResult(name, CheckAction.SKIPPED, why)
+        if snapshot.in_transit:
+            why = f"waiting for {describe_in_transit(snapshot.in_transit)}; {describe_drift(drift)}"
             return CheckResult(name, CheckAction.SKIPPED, why)
         if not decision.should_run or decision.trigger is None:
             why = f"{decision.reason}; {describe_drift(drift)}"
@@ -418,6 +428,9 @@ class DaemonLoop:
         except VenueError as error:
             why = f"request {run.id} waits: no snapshot: {error}"
             return CheckResult(name, CheckAction.SKIPPED, why, attention=True)
+        if snapshot.in_transit:
+            why = f"request {run.id} waits for {describe_in_transit(snapshot.in_transit)}"
+            return CheckResult(name, CheckAction.SKIPPED, why)
         if not await self._store.take_request(run.id, at=self._clock.now()):
             return CheckResult(name, CheckAction.SKIPPED, f"request {run.id} was cancelled")
         waited = (self._clock.now() - request.created_at).total_seconds()

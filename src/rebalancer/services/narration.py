@@ -8,7 +8,7 @@ the portfolio's quote asset with sensible precision (``format_money``: 20.92 USD
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from rebalancer.core.drift import DriftReport
@@ -16,7 +16,7 @@ from rebalancer.domain.money import format_decimal as _exact
 from rebalancer.domain.plan import Plan, RunType
 from rebalancer.domain.policy import Policy
 from rebalancer.domain.records import OrderRecord, TransferRecord
-from rebalancer.domain.snapshot import Snapshot
+from rebalancer.domain.snapshot import InTransit, Snapshot
 from rebalancer.services.rebalance_cycle import Planner
 from rebalancer.services.run_outcome import order_fee_in_quote, traded_notional
 
@@ -51,6 +51,12 @@ def describe_drift(drift: DriftReport) -> str:
         f"{item.asset} {item.weight.quantize(_TENTH)}% ({format_decimal(item.target)})"
         for item in drift.assets
     )
+
+
+def describe_in_transit(moving: Iterable[InTransit]) -> str:
+    """What is on its way, e.g. ``17985.2 USDT okx -> binance in transit``."""
+    parts = [f"{format_decimal(t.amount)} {t.asset} {t.source} -> {t.destination}" for t in moving]
+    return f"{', '.join(parts)} in transit"
 
 
 def describe_plan(plan: Plan) -> list[str]:

@@ -4,7 +4,8 @@ A run is created ``NEW``; a plan above the approval notional waits in ``AWAITING
 otherwise it goes ``PROCESSING`` and executes. After each round a fresh snapshot is taken and
 the residual planned; the loop ends when the goal is reached (``goal_reached``: inside the
 bands, or within the target tolerance; or the plan is empty), after ``max_rounds``, when the
-breaker stops trading or when the executor is told to stop. Each round is saved (snapshot and
+breaker stops trading, when money is still in transit (the next round would move it twice)
+or when the executor is told to stop. Each round is saved (snapshot and
 plan JSON) and published as a ``RoundPlanned`` event (the broker's ``UPDATED``). A run that
 reached its goal ends ``FILLED`` even if a node failed on the way (its ``OrderFailed`` event
 says so); otherwise ``FILLED``, ``PARTIALLY_FILLED`` or ``FAILED`` from what its rounds
@@ -95,6 +96,10 @@ def ended_at_goal(run: RunRecord) -> bool:
 
 
 AWAITING_APPROVAL_EVENT = RunAwaitingApproval.__name__
+# Money still on its way after a round (a withdrawal whose reply was lost, or overdue): the
+# next round would plan around it and move it twice, so the run ends; the daemon starts the
+# next run once it has arrived.
+IN_TRANSIT = "money in transit between venues; the next run goes on once it arrives"
 # An approved run is planned again from fresh data before it trades; if that plan would trade
 # more than this multiple of what the person approved, it waits for a new approval instead.
 APPROVED_NOTIONAL_TOLERANCE = Decimal("1.10")
@@ -286,6 +291,9 @@ class RebalanceCycle:
             tag_run(run.id, round_no)
             if plan.is_empty:
                 tally.done("nothing to do" if tally.nodes == 0 else "nothing left to plan")
+                break
+            if snapshot.in_transit:
+                tally.stop(IN_TRANSIT)
                 break
             if problem := await self._checks.before_round(snapshot):
                 tally.stop(f"not traded: {problem}")

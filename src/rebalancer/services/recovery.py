@@ -121,17 +121,6 @@ class Recovery:
         await self._settle_runs(report)
         return report
 
-    async def follow_transfers(self) -> RecoveryReport:
-        """Check every pending transfer once, as recovery does, and nothing else.
-
-        A transfer of a run that recovery settled is followed by nobody else; before a fresh
-        snapshot counts it in transit, its arrival must be noticed, or the amount is counted
-        twice (landed at the destination and still in transit).
-        """
-        report = RecoveryReport()
-        await self._check_transfers(report)
-        return report
-
     async def _read(self, venue: str, call: Callable[[], Awaitable[T]]) -> T:
         """A read or cancel on ``venue``, retried as its portfolio's settings say."""
         orders = self._settings[venue].orders

@@ -2,8 +2,9 @@
 
 Before a round: a snapshot older than ``max_snapshot_age_s`` trips the breaker (``STALE_DATA``);
 a quote that jumped from the last good one or disagrees with another venue trips it
-(``PRICE_CHECK``). After a round: each venue the plan touched must hold what the round's fills
-and transfers say it should (``rebalancer.core.reconcile``), else ``RECONCILIATION_MISMATCH``.
+(``PRICE_CHECK``). After a round: each venue the plan touched must hold (balances plus what is in
+transit to it) what the round's fills and transfers say it should
+(``rebalancer.core.reconcile``), else ``RECONCILIATION_MISMATCH``.
 Each check returns why it stopped the run, or None.
 """
 
@@ -94,14 +95,19 @@ class RoundChecks:
     async def after_round(
         self, run_id: str, round_no: int, plan: Plan, before: Snapshot, after: Snapshot
     ) -> str | None:
-        """Compare each touched venue's balances with what the round should have left."""
+        """Compare each touched venue's holdings with what the round should have left.
+
+        A venue's holdings are its balances plus what is in transit to it. Both snapshots
+        count each transfer once (in transit or landed, ``services.transit``), so a venue
+        with money on its way is checked like any other: a transfer landing during the round
+        only moves an amount from one term to the other.
+        """
         expected = await self._expected(run_id, round_no, plan, before)
-        unsure = {t.destination for t in (*before.in_transit, *after.in_transit)}
         mismatches: list[BalanceMismatch] = []
-        for venue in sorted(set(expected) - unsure):
+        for venue in sorted(expected):
             if venue not in after.venues:
                 continue
-            actual = after.venue(venue).balances
+            actual = holdings(after, venue)
             mismatches.extend(compare_balances(venue, expected[venue], actual))
         if not mismatches:
             return None
@@ -134,11 +140,20 @@ class RoundChecks:
             if record.state is TransferState.FAILED:
                 continue  # the venue failed the withdrawal and refunded it: nothing left
             changes[record.source].append(withdrawal_deltas(record.asset, record.amount))
-            if record.state is TransferState.ARRIVED:
-                fee = record.fee if record.fee is not None else Decimal(0)
-                changes[record.destination].append(arrival_deltas(record.asset, record.amount, fee))
+            fee = record.fee if record.fee is not None else Decimal(0)
+            # landed or still on its way: either way the destination's holdings count it
+            changes[record.destination].append(arrival_deltas(record.asset, record.amount, fee))
         return {
-            venue: apply_deltas(before.venue(venue).balances, deltas)
+            venue: apply_deltas(holdings(before, venue), deltas)
             for venue, deltas in changes.items()
             if venue in before.venues
         }
+
+
+def holdings(snapshot: Snapshot, venue: str) -> dict[str, Decimal]:
+    """A venue's balances plus every amount in transit to it."""
+    held = dict(snapshot.venue(venue).balances)
+    for moving in snapshot.in_transit:
+        if moving.destination == venue:
+            held[moving.asset] = held.get(moving.asset, Decimal(0)) + moving.amount
+    return held

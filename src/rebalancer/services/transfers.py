@@ -47,6 +47,7 @@ from rebalancer.services.venue_reads import with_retries
 log = logging.getLogger(__name__)
 
 NEVER_SENT = "never sent: the venue has no withdrawal with this client id"
+OVERDUE = "overdue"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +96,7 @@ class TransferRunner:
         clock: Clock,
         breaker: BreakerKeeper,
         settings: ExecutionSettings,
-        stop: asyncio.Event,
+        stop: asyncio.Event | None = None,
         *,
         events: EventSink | None = None,
     ) -> None:
@@ -104,7 +105,7 @@ class TransferRunner:
         self._clock = clock
         self._breaker = breaker
         self._settings = settings
-        self._stop = stop
+        self._stop = stop or asyncio.Event()
 
     async def run(self, job: TransferJob) -> TransferResult:
         """Withdraw and follow to arrival; never raises for venue problems."""
@@ -261,7 +262,7 @@ class TransferRunner:
             if record.state is TransferState.FAILED:
                 return TransferResult(record.node_id, False, record.reason)
             if record.deadline is not None and self._clock.now() >= record.deadline:
-                return await self._overdue(record)
+                return await self.overdue(record)
             if self._stop.is_set():
                 return TransferResult(record.node_id, False, "stopped while in transit")
             await pause(self._clock, self._settings.transfers.poll_interval_s, self._stop)
@@ -328,13 +329,14 @@ class TransferRunner:
             )
         return record
 
-    async def _overdue(self, record: TransferRecord) -> TransferResult:
+    async def overdue(self, record: TransferRecord) -> TransferResult:
+        """A transfer missed its deadline: say so, mark it, trip the breaker; keep it pending."""
         detail = (
             f"transfer {record.id} of {record.amount} {record.asset} "
             f"{record.source}->{record.destination} has not arrived by {record.deadline}"
         )
         log.error("%s", detail)
-        await self._store.update_transfer(record.id, at=self._clock.now(), reason="overdue")
+        await self._store.update_transfer(record.id, at=self._clock.now(), reason=OVERDUE)
         await self._events.publish(
             TransferLate(
                 at=self._clock.now(),
@@ -348,4 +350,4 @@ class TransferRunner:
             )
         )
         await self._breaker.trip(TripReason.TRANSFER_OVERDUE, detail)
-        return TransferResult(record.node_id, False, "overdue")
+        return TransferResult(record.node_id, False, OVERDUE)
