@@ -1,0 +1,107 @@
+"""The wheel stands alone: in a fresh venv outside the repository, with only the wheel and the
+lock's dependencies (installed exactly as the container image installs them), the commands a
+new user starts with work, and so does the image's own command.
+
+There is no container engine here; ``standalone`` (conftest) builds the wheel from the files
+the Dockerfile's build stage copies and runs ``packaging/install.sh`` with the arguments the
+Dockerfile's ``RUN`` gives it, its container paths mapped to a temporary directory.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from tests.fixtures.dockerfile import environment, exec_form, mapped
+
+from .conftest import Standalone
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_wheel_holds_what_the_daemon_needs_and_nothing_of_the_repository(
+    standalone: Standalone,
+) -> None:
+    names = zipfile.ZipFile(standalone.wheel).namelist()
+    assert any(n.startswith("rebalancer/persistence/migrations/versions/0001") for n in names)
+    assert "rebalancer/persistence/migrations/env.py" in names
+    assert "rebalancer/exchange_sim/default_rules.py" in names  # the simulator's market rules
+    for template in ("paper.toml", "paper-sim.toml", "live.toml"):
+        assert f"rebalancer/templates/{template}" in names
+    assert not [n for n in names if n.startswith(("tests/", "config/", "docs/"))]
+    assert not [n for n in names if "shared" in n or n.endswith(".csv")]
+
+
+def test_a_new_user_starts_from_the_wheel_alone(standalone: Standalone) -> None:
+    where = standalone.run("--version")
+    assert where.returncode == 0
+    paper = standalone.root / "first" / "paper.toml"
+
+    steps = [
+        ("init-config", "--paper", str(paper)),
+        ("check-config", str(paper)),
+        ("db", "upgrade", "--config", str(paper)),
+        ("run", "--once", "--config", str(paper)),
+        ("runs", "--config", str(paper)),
+        ("db", "current", "--config", str(paper)),
+    ]
+    outputs = {}
+    for step in steps:
+        result = standalone.run(*step)
+        assert result.returncode == 0, f"{step}: {result.stdout}\n{result.stderr}"
+        outputs[step[0]] = result.stdout + result.stderr
+    assert "valid" in outputs["check-config"]
+    assert "upgraded from empty" in outputs["db"] or "(head)" in outputs["db"]
+    assert "ended FILLED" in outputs["run"] or "ended PARTIALLY_FILLED" in outputs["run"]
+    assert "paper" in outputs["runs"]
+    assert (paper.parent / "state" / "rebalancer.sqlite").is_file()
+
+
+def test_the_installed_package_is_the_wheel_not_the_repository(standalone: Standalone) -> None:
+    python = standalone.bin / "python"
+    found = subprocess.run(
+        [str(python), "-c", "import rebalancer; print(rebalancer.__file__)"],
+        cwd=standalone.root,
+        env=standalone.env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert found.stdout.startswith(str(standalone.places["/opt/rebalancer"]))
+
+
+def test_the_images_command_runs_the_paper_daemon_and_stops_cleanly_on_sigterm(
+    standalone: Standalone,
+) -> None:
+    env = standalone.env()
+    for key, value in environment().items():
+        env[key] = mapped(value.replace("$PATH", env["PATH"]), standalone.places)
+    argv = [mapped(word, standalone.places) for word in exec_form("ENTRYPOINT") + exec_form("CMD")]
+    argv[0] = str(standalone.bin / argv[0])
+    log = standalone.root / "container.log"
+    with log.open("wb") as output:
+        daemon = subprocess.Popen(argv, cwd=standalone.root, env=env, stdout=output, stderr=output)
+    try:
+        _wait_for(log, "rebalancer running", daemon, timeout_s=120)
+        daemon.send_signal(signal.SIGTERM)  # what `docker stop` sends through the init
+        assert daemon.wait(timeout=120) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait(timeout=10)
+    assert "rebalancer stopped" in log.read_text(encoding="utf-8")
+
+
+def _wait_for(log: Path, text: str, process: subprocess.Popen[bytes], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while text not in log.read_text(encoding="utf-8", errors="replace"):
+        if process.poll() is not None:
+            raise AssertionError(f"exited {process.returncode}:\n{log.read_text('utf-8')}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {text!r} within {timeout_s} s:\n{log.read_text('utf-8')}")
+        time.sleep(0.2)
