@@ -8,8 +8,8 @@ under the usual approval, breaker and pre-trade rules. ``runs`` shows it from NE
 ``rebalancer request --cancel ID`` cancels a request the daemon has not taken yet (or a run
 waiting for approval).
 
-Exit status: 0 written (or cancelled); 1 the run to cancel has started or does not exist; 2 a
-wrong config or a request that is refused (the message names the problem; nothing is written).
+Exit status: 0 written (or cancelled); 1 the run to cancel has started; 2 no such run, a wrong
+config or a request that is refused (the message names the problem; nothing is written).
 """
 
 from __future__ import annotations
@@ -156,6 +156,9 @@ async def _cancel(args: argparse.Namespace) -> int:
         try:
             desk = operations.Desk.of(store, SystemClock())
             run = await operations.cancel_run(desk, args.cancel, by=by)
+        except operations.RunNotFound as unknown:  # an unknown name: wrong input
+            print(f"rebalancer request: {unknown}", file=sys.stderr)
+            return EXIT_USAGE
         except operations.OperationRefused as refused:
             print(f"rebalancer request: {refused}", file=sys.stderr)
             return EXIT_FAILURE
