@@ -1,8 +1,8 @@
 """``rebalancer plan``: plan a rebalance from a stored snapshot, offline, and print it.
 
 The same pure planner the daemon uses, fed from files: a config, a portfolio name and a snapshot
-(contracts.md §2). Without ``--json`` it prints readable tables; with ``--json`` it prints the
-plan (contracts.md §3) on stdout and nothing else, byte for byte the same for the same inputs.
+(docs/formats.md). Without ``--json`` it prints readable tables; with ``--json`` it prints the
+plan (docs/formats.md) on stdout and nothing else, byte for byte the same for the same inputs.
 
 Bad input (a malformed snapshot or config, an unknown portfolio, a withdraw without an amount)
 is reported on stderr naming the field, with exit status 2 and no traceback. A planner that
@@ -52,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--portfolio", required=True, metavar="NAME", help="a [portfolios.NAME]")
     parser.add_argument(
-        "--snapshot", required=True, metavar="PATH", help="a snapshot JSON file (contracts §2)"
+        "--snapshot", required=True, metavar="PATH", help="a snapshot JSON file (docs/formats.md)"
     )
     parser.add_argument(
         "--type",
@@ -67,7 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="for --type withdraw: the cash to raise, in the portfolio's quote asset",
     )
     parser.add_argument(
-        "--json", action="store_true", help="print the plan as JSON (contracts §3) only"
+        "--json", action="store_true", help="print the plan as JSON (docs/formats.md) only"
     )
 
 

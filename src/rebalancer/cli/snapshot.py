@@ -2,7 +2,7 @@
 
 Every venue of the portfolio (or of every portfolio) is read over REST through ccxt: market
 rules, best bid and ask, free balances; pending withdrawals between the venues are in transit.
-The output is contracts.md §2 JSON on stdout, so ``rebalancer snapshot ... > s.json`` followed by
+The output is docs/formats.md JSON on stdout, so ``rebalancer snapshot ... > s.json`` followed by
 ``rebalancer plan --snapshot s.json`` plans exactly what the daemon would.
 
 Exit status: 0 printed; 1 a venue is not ready or did not answer (the reasons on stderr);

@@ -1,7 +1,7 @@
 """Strict reading of JSON documents into typed values, naming the JSON path of every problem.
 
-The public formats (contracts.md) carry decimals as JSON strings, so a JSON number where a
-decimal belongs is refused rather than guessed at. Unknown keys are ignored: the contracts allow
+The public formats (docs/formats.md) carry decimals as JSON strings, so a JSON number where a
+decimal belongs is refused rather than guessed at. Unknown keys are ignored: the documents allow
 writers to add fields, and an old reader must still accept a newer document.
 """
 

@@ -1,4 +1,4 @@
-"""The plan's JSON form (contracts.md §3): what ``rebalancer plan --json`` prints and runs store.
+"""The plan's JSON form (docs/formats.md): what ``rebalancer plan --json`` prints and runs store.
 
 Keys come in the documented order, decimals are strings without exponents, weights are shown
 rounded to two decimals (half to even), and weight maps are sorted by asset. Orders, transfers,
@@ -49,7 +49,7 @@ def display_weight(weight: Decimal) -> str:
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
-    """The plan as the JSON-ready object of contracts.md §3, keys in the documented order."""
+    """The plan as the JSON-ready object of docs/formats.md, keys in the documented order."""
     return {
         "version": plan.version,
         "portfolio": plan.portfolio,
@@ -64,7 +64,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 
 def dump_plan(plan: Plan, *, compact: bool = False) -> str:
-    """Write ``plan`` as contracts.md §3 JSON, the same bytes for the same plan.
+    """Write ``plan`` as docs/formats.md JSON, the same bytes for the same plan.
 
     ``compact`` leaves out the indentation (the same document, faster to write).
     """

@@ -1,4 +1,4 @@
-"""The snapshot's JSON form (contracts.md §2): strict parsing and deterministic dumping.
+"""The snapshot's JSON form (docs/formats.md): strict parsing and deterministic dumping.
 
 Parsing checks everything a plan relies on and raises ``SnapshotError`` naming the JSON path
 (``venues.binance.markets.BTC/USDT.bid``): decimals must be JSON strings, balances and amounts
@@ -63,7 +63,7 @@ def parse_snapshot(source: str | bytes | Mapping[str, Any]) -> Snapshot:
 
 
 def dump_snapshot(snapshot: Snapshot, *, compact: bool = False) -> str:
-    """Write ``snapshot`` as contracts.md §2 JSON, the same bytes for the same snapshot.
+    """Write ``snapshot`` as docs/formats.md JSON, the same bytes for the same snapshot.
 
     ``compact`` leaves out the indentation (the same document, several times faster to write:
     backtests store thousands of rounds).

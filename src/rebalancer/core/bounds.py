@@ -1,4 +1,4 @@
-"""The physical limits a plan is measured against (science.md B4).
+"""The physical limits a plan is measured against (docs/planner.md, "How good it is").
 
 * ``turnover_bound``: the closed-form least one-way turnover that reaches a band,
   T* = max(E, D), with E the total weight above the bands and D the total weight below them.
@@ -69,7 +69,7 @@ def plan_turnover(plan: Plan, snapshot: Snapshot, policy: Policy) -> Decimal:
 
 @dataclass(frozen=True, slots=True)
 class Optimum:
-    """The reference optimum: its cost (contracts.md §3 terms) and whether bands were met."""
+    """The reference optimum: its cost (docs/formats.md terms) and whether bands were met."""
 
     cost: float
     slack: float  # objective beyond the cost: penalties for what could not be reached

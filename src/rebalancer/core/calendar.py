@@ -1,4 +1,4 @@
-"""The dates a calendar rule schedules a rebalance on (contracts.md §1).
+"""The dates a calendar rule schedules a rebalance on (docs/config.md).
 
 * weekly: every given weekday ("Monday" .. "Sunday", any case);
 * monthly: day 1..31 of every month, where a day past the month's end means its last day;

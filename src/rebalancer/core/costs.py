@@ -1,4 +1,4 @@
-"""The cost model of a plan, exactly as contracts.md §3 prices it.
+"""The cost model of a plan, exactly as docs/formats.md prices it.
 
 An order costs what crossing the spread loses against the mid plus the taker fee on its
 notional: ``amount × |price − mid| + fee × amount × price``. A transfer costs its fixed fee,

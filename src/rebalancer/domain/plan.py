@@ -1,6 +1,6 @@
 """A plan: the orders and transfers that take a portfolio back to its targets, as a DAG.
 
-Its JSON form is contracts.md §3 (see ``rebalancer.codecs``). Every node has a stable id and
+Its JSON form is docs/formats.md (see ``rebalancer.codecs``). Every node has a stable id and
 lists the ids it depends on: sells before buys on a venue, transfers after the trades that fund
 them, buys at the destination after the transfer arrives.
 """

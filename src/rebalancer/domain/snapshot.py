@@ -1,7 +1,7 @@
 """The frozen input of every plan: balances, quotes and rules per venue, routes, transfers.
 
 A snapshot is everything a decision depends on, so any run can be replayed from its stored
-snapshot and gives the same plan. Its JSON form is contracts.md §2 (see ``rebalancer.codecs``).
+snapshot and gives the same plan. Its JSON form is docs/formats.md (see ``rebalancer.codecs``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``[portfolios.NAME]``: one portfolio's targets, triggers and trading rules (contracts.md §1).
+"""``[portfolios.NAME]``: one portfolio's targets, triggers and trading rules (docs/config.md).
 
 Rules that tie one key to an earlier one (the weights must include the quote, a per-asset band
 needs a weight, a reserve must be on one of the portfolio's venues) are checked as each key is

@@ -1,4 +1,4 @@
-"""``[[routes]]``: the ways an asset can move between two venues (contracts.md §2 route fields)."""
+"""``[[routes]]``: the ways an asset can move between two venues (docs/formats.md route fields)."""
 
 from __future__ import annotations
 

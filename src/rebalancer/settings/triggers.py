@@ -1,4 +1,4 @@
-"""What makes a portfolio due for a rebalance: its drift band and its calendar (contracts.md §1)."""
+"""What makes a portfolio due for a rebalance: its drift band and its calendar (docs/config.md)."""
 
 from __future__ import annotations
 

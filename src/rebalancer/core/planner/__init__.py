@@ -1,5 +1,5 @@
 """The cost-optimal planner: from a snapshot and a policy to a plan (a DAG of orders and
-transfers), as a pipeline of named pure stages (science.md B5):
+transfers), as a pipeline of named pure stages (docs/planner.md):
 
     problem → goal → MILP-lite (HiGHS) → ideal trades → lot rounding → slicing
             → minimum filter → cash recompute / repair → DAG → outcome (weights, residuals)

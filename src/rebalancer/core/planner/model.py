@@ -1,4 +1,4 @@
-"""The MILP-lite model (science.md B2/B5): continuous amounts, binaries only where they matter.
+"""The MILP-lite model (docs/planner.md): continuous amounts, binaries only where they matter.
 
 Variables, all in reference USD (units × the asset's reference price):
 

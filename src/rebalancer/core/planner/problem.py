@@ -52,11 +52,11 @@ class MarketOption:
         return float(self.quote.bid * (1 - fee) / self.price)
 
     def buy_cost(self) -> float:
-        """Cost (contracts.md §3) per reference USD bought."""
+        """Cost (docs/formats.md) per reference USD bought."""
         return float(buy_cost_rate(self.quote, self.rules.taker_fee) / self.price)
 
     def sell_cost(self) -> float:
-        """Cost (contracts.md §3) per reference USD sold."""
+        """Cost (docs/formats.md) per reference USD sold."""
         return float(sell_cost_rate(self.quote, self.rules.taker_fee) / self.price)
 
 

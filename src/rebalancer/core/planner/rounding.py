@@ -1,6 +1,6 @@
 """Stage 2, lot rounding: put every amount on its market's step, the direction stated.
 
-Orders round to the *nearest* lot (science.md B5: the model kept one lot of margin for it),
+Orders round to the *nearest* lot (the model kept one lot of margin for it),
 except that a sell never exceeds what the venue has, so it rounds down to that. A sell of (all
 but a sliver of) the whole holding, and every sell of a liquidation, sells all it can on the
 step; the remainder below one lot is reported as dust. A nonzero order that rounds to zero is

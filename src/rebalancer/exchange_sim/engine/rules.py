@@ -2,8 +2,8 @@
 
 The simulator trades under the same rules as the real exchange: the tick, lot step, minimum
 and maximum quantity and minimum notional of each symbol come from a recorded ``exchangeInfo``
-response (``../shared/data/exchange-info``). Reading the file is the caller's job; this module
-turns the parsed JSON into domain ``Market`` values.
+response (a saved ``GET /api/v3/exchangeInfo`` reply). Reading the file is the caller's job;
+this module turns the parsed JSON into domain ``Market`` values.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""JSON text for payload columns: Decimals as strings (contracts.md), keys sorted, compact."""
+"""JSON text for payload columns: Decimals as strings (docs/formats.md), keys sorted, compact."""
 
 from __future__ import annotations
 

@@ -181,7 +181,7 @@ class RunRepository:
 
 
 def _nodes(plan: Any) -> list[tuple[str, NodeKind, list[str]]]:
-    """The (id, kind, depends_on) of every node in a contracts.md §3 plan."""
+    """The (id, kind, depends_on) of every node in a docs/formats.md plan."""
     if not isinstance(plan, dict):
         raise InvalidValue("plan_json: expected a JSON object")
     found: list[tuple[str, NodeKind, list[str]]] = []

@@ -1,9 +1,9 @@
 """Read ccxt.pro's caches so that no stream update is lost between two ``watch_*`` calls.
 
 A ccxt ``watch_*`` call resolves on the next message only; whatever arrives after it resolved and
-before the caller watches again is written to ccxt's caches and never returned (research
-ccxt.md §9.2). The gateway therefore returns everything that changed in the cache since its
-previous answer, and only waits for the network when nothing has.
+before the caller watches again is written to ccxt's caches and never returned. The gateway
+therefore returns everything that changed in the cache since its previous answer, and only
+waits for the network when nothing has.
 
 - quotes: ``exchange.bidsasks`` holds one parsed ticker per symbol, replaced on every update and
   carrying its own raw message, so a new object is a new quote;

@@ -21,7 +21,7 @@ An order whose request may have reached the exchange is never reported as reject
 ambiguous and gets settled by looking its client order id up. A withdrawal has the same problem
 and is reported the same way. Unknown exchange errors on a create are ambiguous for that reason.
 
-ccxt quirk (research ccxt.md §9.1): a failed Binance WS-API subscribe surfaces as ``KeyError``
+ccxt quirk: a failed Binance WS-API subscribe surfaces as ``KeyError``
 chained from the real ccxt error; ``unwrap`` digs the ccxt error out of ``__context__``.
 """
 

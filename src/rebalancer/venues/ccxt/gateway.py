@@ -102,7 +102,7 @@ class CcxtGateway:
         await self.close()
 
     async def close(self) -> None:
-        """Close the HTTP session and every websocket (ccxt.md §9.11)."""
+        """Close the HTTP session and every websocket (ccxt leaves them open otherwise)."""
         await self._exchange.close()
 
     # -- the two doors --------------------------------------------------------------------
@@ -369,7 +369,7 @@ class CcxtGateway:
         return await self.fetch_order_by_client_id(symbol, client_order_id)
 
     async def fetch_open_orders(self, symbol: str | None = None) -> list[OrderReport]:
-        """Every open order (of one symbol, or all: ccxt.md §9.7)."""
+        """Every open order (of one symbol, or all: one call where the exchange allows it)."""
 
         async def call() -> list[OrderReport]:
             orders = await self._exchange.fetch_open_orders(symbol)

@@ -6,7 +6,7 @@ the exchange wrote them (Binance REST and WebSocket-API shapes, OKX v5). Identif
 sides and statuses, which are strings anyway, come from the unified fields.
 
 A payload of the wrong shape raises ``MalformedReply`` naming the field; it never becomes a
-silent zero (ccxt.md §9.9: an HTTP 200 with a non-JSON body gives an empty balance).
+silent zero (left to itself, ccxt turns an HTTP 200 with a non-JSON body into an empty balance).
 """
 
 from __future__ import annotations
