@@ -407,7 +407,8 @@ class DaemonLoop:
             why = f"run {run.id} is approved but the circuit breaker is {self._breaker.state.value}"
             return CheckResult(name, CheckAction.SKIPPED, why)
         by = approvals[-1].payload.get("by", "someone")
-        log.info("%s: run %s was approved by %s; carrying it out", name, run.id, by)
+        tag_run(run.id, run.rounds + 1)
+        log.info("%s: approved by %s; carrying it out", name, by)
         ended = await self._guarded(name, self._approved(work, run))
         await self._tell(ended)
         return self._ran(name, ended)
@@ -435,6 +436,7 @@ class DaemonLoop:
             return CheckResult(name, CheckAction.SKIPPED, f"request {run.id} was cancelled")
         waited = (self._clock.now() - request.created_at).total_seconds()
         asked = operations.describe_request(request.request)
+        tag_run(run.id, 1)
         log.info(
             "%s: taking request %s (%s by %s, %.2f s after it was made)",
             name, run.id, asked, request.requested_by, waited,

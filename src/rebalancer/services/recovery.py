@@ -264,4 +264,9 @@ class Recovery:
                     cost=fees_in_quote(orders),
                 )
             )
-            log.warning("recovery: run %s was interrupted; settled as %s", run.id, status)
+            log.warning(
+                "recovery: run %s (round %d) was interrupted; settled as %s",
+                run.id,
+                ended.rounds,
+                status,
+            )
