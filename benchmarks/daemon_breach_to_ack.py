@@ -39,6 +39,7 @@ INSIDE = {"binance": {"BTC": "0.2", "ETH": "4", "USDT": "3000"}, "okx": {"USDT":
 BREACH_PRICES = ("81000", "42000")  # from either band edge, each pushes BTC out again
 RISK = "\n[risk]\nmax_price_jump_percent = 100\nmax_cross_venue_deviation_percent = 5\n"
 POLL_S = 0.01
+SLOW_S = 1.0  # a sample slower than this prints the daemon's log lines of its window
 
 
 def pin_price(control_url: str, symbol: str, price: str) -> None:
@@ -92,6 +93,10 @@ def sample(daemon: DaemonProcess, control_url: str, price: str) -> tuple[float, 
     decided_at = first_after(daemon, "rebalancing (", breached_at)
     early_at = first_after(daemon, "checking now", breached_at)
     assert decided_at is not None, "no decision logged"
+    if acked_at - breached_at > SLOW_S:  # say what the daemon did meanwhile
+        for record in log_records(daemon):
+            if breached_at - 0.001 <= logged_at(record) <= acked_at:
+                print(f"    {record['at'][11:23]} {record['level']:<7} {record['message']}")
     return (
         acked_at - breached_at,
         (early_at or decided_at) - breached_at,

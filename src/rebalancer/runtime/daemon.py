@@ -2,8 +2,8 @@
 
 Start-up, in order: take the state directory's lock (a second daemon refuses to start, naming
 the PID), open the Store (schema upgraded), start the paper simulator if a venue is simulated,
-build the ccxt gateways, start market state (markets, a first REST reading, streams), then
-recovery, and only then the scheduler (or one cycle with ``--once``).
+build the ccxt gateways, start market state (markets, a first REST reading, streams), load the
+planner's solver, then recovery, and only then the scheduler (or one cycle with ``--once``).
 
 Shutdown on SIGTERM or SIGINT: the scheduler starts nothing more, running checks reach a safe
 point within ``daemon.shutdown_grace_s`` (then are cancelled), and everything is closed in
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rebalancer import __version__
+from rebalancer.core.planner import load_solver
 from rebalancer.domain.events import DaemonStarted, DaemonStopping
 from rebalancer.domain.runs import RunStatus
 from rebalancer.persistence import open_store
@@ -111,6 +112,7 @@ async def run_daemon(config: AppConfig, options: RunOptions) -> int:
         signals.install()
         try:
             async with open_adapters(config, options) as wiring:
+                load_solver()  # not in the first plan: the first breach is acted on at once
                 loop = build_loop(wiring, stop)
                 if options.once:
                     return await _once(loop, force=options.force)

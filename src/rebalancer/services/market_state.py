@@ -219,13 +219,23 @@ class MarketState:
         state.balances_at = self._clock.now()
 
     async def refresh(self, venue: str, what: str | None = None) -> None:
-        """Fetch ``what`` (quotes, balances, or both) over REST now; errors propagate."""
+        """Fetch ``what`` (quotes, balances, or both at once) over REST now; errors propagate."""
         state = self._venues[venue]
-        if what in (None, QUOTES) and state.symbols:
+        quotes = what in (None, QUOTES) and bool(state.symbols)
+        balances = what in (None, BALANCES)
+        if quotes and balances:  # both requests in flight together: a snapshot waits for one
+            try:
+                async with asyncio.TaskGroup() as group:
+                    asked_quotes = group.create_task(state.gateway.fetch_quotes(state.symbols))
+                    asked_balances = group.create_task(state.gateway.fetch_balances())
+            except ExceptionGroup as failed:
+                raise failed.exceptions[0] from None  # a VenueError, as a single fetch raises
+            self._apply_quotes(state, asked_quotes.result())
+            self._apply_balances(state, asked_balances.result(), replace=True)
+        elif quotes:
             self._apply_quotes(state, await state.gateway.fetch_quotes(state.symbols))
-        if what in (None, BALANCES):
-            fetched = await state.gateway.fetch_balances()
-            self._apply_balances(state, fetched, replace=True)
+        elif balances:
+            self._apply_balances(state, await state.gateway.fetch_balances(), replace=True)
 
     async def _refresh_quietly(self, state: VenueState, what: str) -> None:
         try:

@@ -283,8 +283,7 @@ class RebalanceCycle:
     ) -> RunRecord:
         """Execute an approved run's rounds until done; set its final status."""
         await self._store.set_run_status(run.id, RunStatus.PROCESSING, at=self._clock.now())
-        day_start = self._clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
-        budget = RunBudget(await self._store.notional_traded_since(day_start))
+        budget = RunBudget(await self._traded_today())
         tally = _Tally()
         max_rounds = self._executor.settings.max_rounds
         for round_no in range(run.rounds + 1, run.rounds + max_rounds + 1):
@@ -350,6 +349,13 @@ class RebalanceCycle:
                 inside_bands=not drift.any_breached,
             )
         )
+
+    async def _traded_today(self) -> Decimal:
+        """Notional traded since 00:00 UTC, for the per-day limit (not read when there is none)."""
+        if self._executor.settings.limits.max_day_notional is None:
+            return ZERO
+        day_start = self._clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        return await self._store.notional_traded_since(day_start)
 
     async def _round(
         self,

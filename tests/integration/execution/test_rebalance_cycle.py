@@ -375,3 +375,26 @@ async def test_calendar_run_to_target_in_a_moving_market_ends_filled_within_tole
     assert run.status is RunStatus.FILLED
     assert run.reason == "within 0.5 points of every target"
     assert len(await world.store.rounds_for_run(run.id)) == 1
+
+
+async def test_the_per_day_limit_counts_what_earlier_runs_traded_today(tmp_path: Path) -> None:
+    base = fast_settings()
+    capped = replace(base, limits=replace(base.limits, max_day_notional=Decimal(12000)))
+    world = await make_world(tmp_path, make_engine(), capped)
+    try:
+        world.fund("binance", "BTC", "0.5")  # 75 % BTC: the first run sells ~10,000 USDT of it
+        world.fund("binance", "USDT", "10000")
+        cycle = RebalanceCycle(
+            world.store, world.clock, world.executor(), world.gateways, deps_for(world)
+        )
+        first = await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT)
+        assert first.status is RunStatus.FILLED
+        sent = len(world.engine.order_log())
+
+        world.fund("binance", "BTC", "0.1")  # 56 % BTC again: ~3,000 more to sell, 13,000 today
+        second = await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT)
+
+        assert second.status is RunStatus.FAILED
+        assert len(world.engine.order_log()) == sent  # refused before anything was sent
+    finally:
+        await world.store.close()

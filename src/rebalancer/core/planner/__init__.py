@@ -18,6 +18,7 @@ from rebalancer.core.planner.draft import Draft, forwarding_venues
 from rebalancer.core.planner.goals import Goal, goal_for
 from rebalancer.core.planner.graph import CyclicPlan, build_nodes
 from rebalancer.core.planner.ideal import ideal_trades
+from rebalancer.core.planner.milp import load_solver
 from rebalancer.core.planner.minimums import filter_minimums, policy_problems
 from rebalancer.core.planner.model import Settings, build_model
 from rebalancer.core.planner.outcome import (
@@ -43,7 +44,7 @@ from rebalancer.domain.snapshot import Snapshot
 COST_PLACES = Decimal("0.00000001")
 DROP_PASSES = 4  # solves at most: each drops the small trades the last one still had
 
-__all__ = ["Settings", "draft_plan", "plan_rebalance"]
+__all__ = ["Settings", "draft_plan", "load_solver", "plan_rebalance"]
 
 
 def check_request(run_type: RunType, amount: Decimal | None) -> None:
