@@ -72,17 +72,26 @@ class PriceFeed:
                     self._venues.set_mid(name, symbol, mid, spread)
 
 
-def _spreads(
+def spread_bps(
     model: SpreadModel, close: np.ndarray, high: np.ndarray, low: np.ndarray
-) -> Decimal | list[Decimal]:
-    """The spread of every bar in basis points (one value for a fixed spread)."""
+) -> np.ndarray:
+    """Every bar's spread in basis points, rounded to 1/10,000 bps (NaN without a bar).
+
+    The feed puts exactly these numbers in the engine's books and the cost bound uses them.
+    """
     if model.fixed_bps is not None:
-        return model.fixed_bps
+        return np.where(np.isnan(close), np.nan, float(model.fixed_bps))
     assert model.range_fraction is not None
     with np.errstate(invalid="ignore", divide="ignore"):
         width = (high - low) / close * float(model.range_fraction) * 10_000
-    floor = float(model.min_bps)
-    return [
-        Decimal(f"{max(value, floor):.4f}") if not math.isnan(value) else model.min_bps
-        for value in width.tolist()
-    ]
+    width = np.where(np.isnan(width), float(model.min_bps), width)
+    return np.round(np.maximum(width, float(model.min_bps)), 4)
+
+
+def _spreads(
+    model: SpreadModel, close: np.ndarray, high: np.ndarray, low: np.ndarray
+) -> Decimal | list[Decimal]:
+    """The spread of every bar as the engine takes it (one value for a fixed spread)."""
+    if model.fixed_bps is not None:
+        return model.fixed_bps
+    return [Decimal(repr(value)) for value in spread_bps(model, close, high, low).tolist()]

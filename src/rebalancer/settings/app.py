@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from rebalancer.domain.policy import Policy
 from rebalancer.domain.snapshot import Route
+from rebalancer.settings.backtest import BacktestConfig
 from rebalancer.settings.fields import Name
 from rebalancer.settings.operators import AlertsConfig, ApiConfig
 from rebalancer.settings.portfolio import PortfolioConfig
@@ -52,6 +53,9 @@ class AppConfig(BaseSettings):
     market_data: MarketDataConfig = Field(default_factory=MarketDataConfig)
     api: ApiConfig = Field(default_factory=ApiConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    backtest: BacktestConfig = Field(
+        default_factory=BacktestConfig, description="what `rebalancer backtest` is told"
+    )
 
     @classmethod
     def settings_customise_sources(
