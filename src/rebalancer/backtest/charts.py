@@ -12,7 +12,7 @@ Only this module imports matplotlib; it uses the object-oriented API (``Figure``
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -147,3 +147,39 @@ def _costs(when: npt.NDArray[np.datetime64], analyses: Sequence[Analysis]) -> Fi
     axes.grid(alpha=0.3)
     axes.legend(fontsize=8, loc="upper left")
     return figure
+
+
+def heatmap(
+    cells: Mapping[tuple[str, str], float | None],
+    rows: Sequence[str],
+    columns: Sequence[str],
+    *,
+    title: str,
+    row_label: str,
+    column_label: str,
+    percent: bool,
+    path: Path,
+) -> Path:
+    """A grid of values (``None`` left blank) as a coloured, annotated heatmap PNG."""
+    grid = np.full((len(rows), len(columns)), np.nan)
+    for (row, column), value in cells.items():
+        if value is not None:
+            grid[rows.index(row), columns.index(column)] = value * (100 if percent else 1)
+    figure = Figure(figsize=(1.3 * len(columns) + 2.5, 0.7 * len(rows) + 1.6), layout="constrained")
+    axes = figure.add_subplot()
+    image = axes.imshow(grid, cmap="viridis", aspect="auto")
+    axes.set_xticks(range(len(columns)), labels=list(columns))
+    axes.set_yticks(range(len(rows)), labels=list(rows))
+    axes.set_xlabel(column_label)
+    axes.set_ylabel(row_label)
+    axes.set_title(title, fontsize=10)
+    finite = grid[np.isfinite(grid)]
+    middle = float(finite.mean()) if len(finite) else 0.0
+    for i in range(len(rows)):
+        for j in range(len(columns)):
+            if np.isfinite(grid[i, j]):
+                colour = "white" if grid[i, j] < middle else "black"
+                text = f"{grid[i, j]:.1f}{'%' if percent else ''}"
+                axes.text(j, i, text, ha="center", va="center", color=colour, fontsize=8)
+    figure.colorbar(image, ax=axes)
+    return _save(figure, path)

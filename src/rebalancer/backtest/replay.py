@@ -42,7 +42,10 @@ from rebalancer.domain.breaker import BreakerState
 from rebalancer.domain.errors import InvalidValue
 from rebalancer.domain.market import Market, OrderSide
 from rebalancer.domain.money import ZERO
-from rebalancer.domain.policy import Policy, RebalanceTo
+from rebalancer.domain.plan import RunType
+from rebalancer.domain.policy import Policy
+from rebalancer.domain.requests import RunRequest
+from rebalancer.services import operations
 from rebalancer.services.breaker_keeper import BreakerKeeper
 from rebalancer.services.daemon_loop import Assembly, CheckAction, DaemonLoop, PortfolioWork
 from rebalancer.services.event_hub import EventHub
@@ -203,6 +206,9 @@ class Replay:
         )
         self.targets: list[tuple[int, Mapping[str, Decimal]]] = [(0, dict(self.policy.weights))]
         self.events: list[MarketEvent] = []
+        self.desk = operations.Desk.of(self.store, self.clock, self.hub)
+        self._flows = sorted(setup.cash_flows, key=lambda f: f.at)
+        self.flows: list[tuple[int, str, Decimal]] = []
         self.checks: dict[str, int] = {}
         self.busy_bars = 0
         self.trips = 0
@@ -278,15 +284,20 @@ class Replay:
     # -- the bar loop -------------------------------------------------------------------------
 
     async def run(self, on_bar: Callable[[int], None] | None = None) -> ReplayResult:
-        """Buy the portfolio at the first bar, then check every bar; return what happened."""
+        """Invest the start value at the first bar, then check every bar; return what happened.
+
+        The start value is on the venues as cash; an ``invest_cash`` run request buys the
+        targets with it, as it would after a deposit. Later deposits and withdrawals are run
+        requests too (``invest_cash`` and ``withdraw``), taken by the same bar's check.
+        """
         started = time.perf_counter()
         await self.breaker.load()
         name = self.policy.name
-        self.loop.replace(self._assembly(replace(self.policy, rebalance_to=RebalanceTo.TARGET)))
-        first = await self.loop.check(name, manual=True)
+        request = await self._request(RunRequest(name, RunType.INVEST_CASH))
+        first = await self.loop.check(name)
         self._count(first.action)
-        initial = first.run.id if first.run is not None else None
-        self.loop.replace(self._assembly(self.policy))
+        initial = request if first.run is not None and first.run.id == request else None
+        await self._cash_flows(0)
         if on_bar is not None:
             on_bar(0)
         for index in range(1, len(self.table)):
@@ -299,11 +310,53 @@ class Replay:
                 await self._rearm(index)
                 result = await self.loop.check(name)
                 self._count(result.action)
+                await self._cash_flows(index)
             if on_bar is not None:
                 on_bar(index)
         for gateway in self.venues.gateways.values():
             await gateway.close()
         return self._result(initial, time.perf_counter() - started)
+
+    async def _request(self, request: RunRequest) -> str:
+        """Ask the daemon for a run, as ``rebalancer request`` does; return the run's id."""
+        accepted = await operations.request_run(
+            self.desk,
+            {self.policy.name: self.policy},
+            request,
+            by="backtest",
+            snapshot=self.snapshots.snapshot(),
+        )
+        return accepted.run.id
+
+    async def _cash_flows(self, index: int) -> None:
+        """Deposits and withdrawals due by this bar's close, each carried out as a run request.
+
+        A deposit is credited to its venue, then invested by an ``invest_cash`` run; a
+        withdrawal raises its cash with a ``withdraw`` run (``partial``: as much as can be
+        raised), then the cash leaves the account.
+        """
+        close = self.table.close_time(index)
+        while self._flows and self._flows[0].at <= close:
+            flow = self._flows.pop(0)
+            venue = flow.venue or self.scenario.policy.venues[0]
+            name = self.policy.name
+            day = flow.at.date().isoformat()
+            if flow.amount > 0:
+                self.venues.credit(venue, self.quote, flow.amount)
+                self.flows.append((index, self.quote, flow.amount))
+                await self._request(RunRequest(name, RunType.INVEST_CASH, flow.amount))
+                self._event(index, "deposit", f"{flow.amount} {self.quote} on {venue} ({day})")
+            else:
+                wanted = -flow.amount
+                await self._request(RunRequest(name, RunType.WITHDRAW, wanted, venue, True))
+                await self.loop.check(name)
+                taken = self.venues.take_out(venue, self.quote, wanted)
+                self.flows.append((index, self.quote, -taken))
+                self._event(
+                    index, "withdrawal", f"{taken} of {wanted} {self.quote} from {venue} ({day})"
+                )
+            result = await self.loop.check(name)
+            self._count(result.action)
 
     def _count(self, action: CheckAction) -> None:
         self.checks[action.value] = self.checks.get(action.value, 0) + 1
@@ -317,7 +370,9 @@ class Replay:
         self.trips += 1
         self._event(index, "breaker", f"circuit breaker {self.breaker.state.value}: {why}")
         if self.setup.on_breaker is OnBreaker.RESUME:
-            await self.breaker.resume("backtest")
+            await operations.resume_breaker(
+                self.desk, by="backtest", reason="on_breaker = resume: re-armed at the next bar"
+            )
 
     def _markets_at(self, index: int) -> None:
         """List and delist markets as the history does at bar ``index``."""
@@ -389,6 +444,7 @@ class Replay:
             wall_s=wall_s,
             slept_s=self.clock.slept_s,
             breaker_trips=self.trips,
+            flows=tuple(self.flows),
         )
 
     def _final_prices(self) -> dict[str, Decimal]:

@@ -146,6 +146,14 @@ def scenario_summary(analysis: Analysis, description: str) -> dict[str, Any]:
         "bars_skipped_while_busy": result.busy_bars,
         "breaker_trips": result.breaker_trips,
         "events": [{"bar": e.bar, "kind": e.kind, "text": e.text} for e in result.events],
+        "engine": {
+            "balances": {
+                venue: {asset: format_decimal(amount) for asset, amount in sorted(held.items())}
+                for venue, held in result.final_balances.items()
+            },
+            "in_transit": {a: format_decimal(v) for a, v in sorted(result.in_transit.items())},
+            "last_prices": {a: format_decimal(p) for a, p in sorted(result.final_prices.items())},
+        },
         "seconds": round(analysis.seconds, 3),
     }
 

@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "unpause": ("pause", "let a paused portfolio trade again"),
     "resume": ("resume", "re-arm the circuit breaker after a halt"),
     "snapshot": ("snapshot", "print the live snapshot JSON for a portfolio"),
+    "backtest": ("backtest", "replay a portfolio's policy over historical prices, with a report"),
 }
 
 

@@ -77,7 +77,7 @@ def test_unknown_keys_are_refused_with_the_closest_known_key(problems: Problems)
         "FILE: market_data.max_age: unknown key (did you mean max_age_s?)",
         "FILE: portfolios.core.cooldown_day: unknown key (did you mean cooldown_days?)",
         "FILE: telegram: unknown key (expected one of: portfolios, venues, routes, risk, daemon, "
-        "market_data, api, alerts)",
+        "market_data, api, alerts, backtest)",
     ]
 
 

@@ -25,6 +25,12 @@ from rebalancer.settings import (
     TelegramConfig,
     VenueConfig,
 )
+from rebalancer.settings.backtest import (
+    BacktestConfig,
+    CashFlowConfig,
+    MarketRules,
+    SpreadConfig,
+)
 
 DOCS = (Path(__file__).resolve().parents[3] / "docs" / "config.md").read_text(encoding="utf-8")
 MODELS: list[type[BaseModel]] = [
@@ -44,6 +50,10 @@ MODELS: list[type[BaseModel]] = [
     AlertsConfig,
     TelegramConfig,
     SlackConfig,
+    BacktestConfig,
+    SpreadConfig,
+    MarketRules,
+    CashFlowConfig,
 ]
 
 
@@ -73,6 +83,8 @@ def test_every_key_is_in_the_reference(model: type[BaseModel]) -> None:
         (MarketDataConfig, "stream_silent_after_s"),
         (ApiConfig, "port"),
         (AlertsConfig, "dedupe_window_s"),
+        (BacktestConfig, "start_value"),
+        (SpreadConfig, "bps"),
     ],
 )
 def test_documented_defaults_match_the_models(model: type[BaseModel], key: str) -> None:

@@ -97,6 +97,7 @@ def test_the_schema_names_keys_as_written_in_the_file() -> None:
         "market_data",
         "api",
         "alerts",
+        "backtest",
     }
     route = schema["$defs"]["RouteConfig"]
     assert {"from", "to"} <= set(route["properties"])

@@ -138,6 +138,17 @@ class SimulatedVenues:
             self.engine.add_network(venue, Network(asset, OUTSIDE, withdraw_enabled=False))
         self.engine.credit_deposit(venue, ACCOUNT, asset, amount)
 
+    def take_out(self, venue: str, asset: str, amount: Decimal) -> Decimal:
+        """Take up to ``amount`` of free ``asset`` out of the simulation (the owner's withdrawal).
+
+        Returns what was taken: all of it, or what was free when that was less.
+        """
+        account = self.engine.venue(venue).account(ACCOUNT)
+        taken = min(amount, account.balance(asset).free)
+        if taken > 0:
+            account.debit(asset, taken)
+        return taken
+
     async def close(self) -> None:
         """Close every gateway."""
         for gateway in self.gateways.values():
