@@ -3,7 +3,7 @@
 * buy and hold: buy the targets at the first bar, then never trade;
 * calendar only: the policy's own calendar, without its bands (none when it has no calendar);
 * a 5 % band, to target: trade everything back to target whenever any asset is more than 5
-  percentage points off (seed 004's rule; OctoBot's default trigger is the same 5 points);
+  percentage points off (a common rule of thumb; OctoBot's default trigger is the same 5 points);
 * sell all and rebuy: the policy's own triggers, but every rebalance sells everything and buys
   the targets back (OctoBot's index mode).
 

@@ -3,7 +3,7 @@
 Knowing every bar's prices in advance, what is the least a portfolio must pay in fees and spread
 to be inside its bands at the bars where a policy was? Any policy that was inside its bands at
 those bars, trading on the same costs, is a feasible point of this LP (its own trades), so the
-LP's optimum is a lower bound on its cost (science: Boyd et al., "Multi-Period Trading via
+LP's optimum is a lower bound on its cost (Boyd et al., "Multi-Period Trading via
 Convex Optimization", 2017; the policy-as-feasible-point argument of Lobo, Fazel and Boyd).
 
 Money is in the quote asset at each bar's mid. Per bar ``t`` after the first and asset ``a``:
