@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "runs": ("runs", "list past runs or show one run's history"),
     "replay": ("replay", "plan every round of a run again from its stored snapshot; compare"),
     "request": ("request", "ask the daemon for one run (full, invest_cash, withdraw, liquidate)"),
+    "status": ("status", "ask the running daemon's API for its health and portfolios"),
     "approve": ("approve", "approve (or reject) a run waiting for approval"),
     "pause": ("pause", "stop a portfolio trading (still watched and reported)"),
     "unpause": ("pause", "let a paused portfolio trade again"),

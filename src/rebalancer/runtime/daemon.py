@@ -4,6 +4,8 @@ Start-up, in order: take the state directory's lock (a second daemon refuses to 
 the PID), open the Store (schema upgraded), start the paper simulator if a venue is simulated,
 build the ccxt gateways, start market state (markets, a first REST reading, streams), load the
 planner's solver, then recovery, and only then the scheduler (or one cycle with ``--once``).
+Beside the scheduler run the venue watch, the metrics and, when ``[api] enabled``, the HTTP API
+(``observability``).
 
 Shutdown on SIGTERM or SIGINT: the scheduler starts nothing more, running checks reach a safe
 point within ``daemon.shutdown_grace_s`` (then are cancelled), and everything is closed in
@@ -33,6 +35,7 @@ from rebalancer.runtime.fault_points import faults_directory, serve_fault_points
 from rebalancer.runtime.gateways import build_gateways, spec_secrets, venue_specs
 from rebalancer.runtime.instance_lock import InstanceLock
 from rebalancer.runtime.logs import redact_more
+from rebalancer.runtime.observability import observe
 from rebalancer.runtime.paper import (
     forget_paper_transfers,
     load_paper_simulator,
@@ -116,7 +119,8 @@ async def run_daemon(config: AppConfig, options: RunOptions) -> int:
                 loop = build_loop(wiring, stop)
                 if options.once:
                     return await _once(loop, force=options.force)
-                await _serve(wiring, loop, signals)
+                async with observe(wiring, loop):
+                    await _serve(wiring, loop, signals)
         finally:
             signals.remove()
         log.info("rebalancer stopped")
@@ -271,9 +275,7 @@ def watch_breaches(wiring: Wiring, loop: DaemonLoop) -> BreachWatch:
 
 
 def _warn_about_unbuilt_features(config: AppConfig) -> None:
-    """Say plainly that the HTTP API and alert sinks are configured but not served yet."""
-    if config.api.enabled:
-        log.warning("[api] enabled = true: the HTTP API is not part of this version; not served")
+    """Say plainly that alert sinks are configured but not served yet."""
     sinks = [name for name in ("telegram", "slack") if getattr(config.alerts, name) is not None]
     if sinks:
         log.warning(

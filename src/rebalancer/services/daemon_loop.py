@@ -192,6 +192,16 @@ class DaemonLoop:
         """Every portfolio's name, in config order."""
         return tuple(self._portfolios)
 
+    def policy(self, name: str) -> Policy | None:
+        """The policy the loop checks portfolio ``name`` with (None: no such portfolio)."""
+        work = self._portfolios.get(name)
+        return work.policy if work is not None else None
+
+    @property
+    def breaker_state(self) -> BreakerState:
+        """The circuit breaker's state as the loop last knew it."""
+        return self._breaker.state
+
     @property
     def unreconciled(self) -> frozenset[str]:
         """Venues the last recovery could not reconcile (not traded)."""

@@ -107,9 +107,19 @@ class Subscription:
         return self._iterate()
 
     async def _iterate(self) -> AsyncIterator[Published]:
-        while (item := await self.mailbox.get()) is not None:
-            self.stats.delivered += 1
+        while (item := await self.get()) is not None:
             yield item
+
+    async def get(self, timeout_s: float | None = None) -> Published | None:
+        """The next event (None: the hub closed); ``TimeoutError`` after ``timeout_s``.
+
+        A timeout loses nothing: the event stays queued for the next call.
+        """
+        async with asyncio.timeout(timeout_s):
+            item = await self.mailbox.get()
+        if item is not None:
+            self.stats.delivered += 1
+        return item
 
 
 class EventHub:

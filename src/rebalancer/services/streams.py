@@ -50,6 +50,7 @@ class StreamHealth:
     drops: int = 0
     reconnects: int = 0
     last_error: str | None = None
+    last_drop_at: datetime | None = None
 
     @property
     def venue(self) -> str:
@@ -89,7 +90,7 @@ async def run_stream(
             raise
         except Exception as error:  # any failure is a drop; it is recorded
             catch_up = True
-            _record_drop(health, error, warnings)
+            _record_drop(health, error, warnings, clock.now())
             # Bad credentials will not heal quickly: wait the longest before asking again.
             delay = backoff.maximum_s if isinstance(error, AuthenticationFailed) else None
             await clock.sleep(delay if delay is not None else backoff.delay_s(attempt, rng))
@@ -126,9 +127,12 @@ async def _call(watch: Callable[[], Awaitable[T]]) -> T:
     return await watch()
 
 
-def _record_drop(health: StreamHealth, error: Exception, warnings: VenueWarnings) -> None:
+def _record_drop(
+    health: StreamHealth, error: Exception, warnings: VenueWarnings, now: datetime
+) -> None:
     health.connected = False
     health.drops += 1
+    health.last_drop_at = now
     health.last_error = f"{type(error).__name__}: {error}"
     message = f"stream {health.name} dropped ({health.last_error}); reconnecting"
     warnings.warn(log, health.venue, message)

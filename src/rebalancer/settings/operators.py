@@ -23,7 +23,7 @@ class ApiConfig(ConfigModel):
     )
     port: int = Field(default=8787, ge=1, le=65535, description="TCP port to bind")
     token: SecretStr | None = Field(
-        default=None, description="bearer token every request but /health and /metrics needs"
+        default=None, description="bearer token every request but /health needs"
     )
 
     @model_validator(mode="after")
