@@ -1,0 +1,221 @@
+"""The HTTP API of a real daemon (subprocess) trading against the simulator (subprocess).
+
+One daemon serves every test here: the token guards every path but /health; schemathesis
+finds no server error or schema violation from the API's own OpenAPI document; the event
+stream replays the log and delivers live events; /health (and ``rebalancer status``) turn
+unhealthy when a venue's streams are dropped through the simulator's control plane, and
+healthy again when they come back.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .api_harness import TOKEN, Api, EventReader, enable_api, free_port
+from .faults_harness import disarm, inject, post
+from .harness import (
+    REPO,
+    DaemonProcess,
+    SimProcess,
+    child_env,
+    wait_for,
+    write_daemon_config,
+    write_sim_config,
+)
+
+pytestmark = pytest.mark.slow
+
+SCHEMATHESIS = REPO / ".venv" / "bin" / "schemathesis"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Api, SimProcess, Path]]:
+    """A simulator and a daemon with the API on a free loopback port, for the whole module."""
+    root = tmp_path_factory.mktemp("api")
+    sim = SimProcess(write_sim_config(root / "sim.toml"), root / "connection.json").start()
+    port = free_port()
+    config = enable_api(
+        write_daemon_config(
+            root / "daemon.toml", state_dir=root / "state", connection=root / "connection.json"
+        ),
+        port,
+    )
+    daemon = DaemonProcess(config, root / "daemon.log", env={"REBALANCER_API__TOKEN": TOKEN})
+    try:
+        daemon.start()
+        daemon.wait_for_log(r"HTTP API on http://127\.0\.0\.1:\d+", timeout_s=60)
+        api = Api(f"http://127.0.0.1:{port}")
+        wait_for("the first run to end", lambda: _ended_runs(api), timeout_s=90)
+        yield api, sim, config
+    finally:
+        daemon.stop()
+        sim.stop()
+
+
+def _ended_runs(api: Api) -> list[dict[str, Any]]:
+    status, body, _ = api.get("/runs")
+    assert status == 200, body
+    return [r for r in body["runs"] if r["status"] in ("FILLED", "PARTIALLY_FILLED", "FAILED")]
+
+
+def test_every_path_but_health_needs_the_bearer_token(
+    world: tuple[Api, SimProcess, Path],
+) -> None:
+    api, _, _ = world
+    status, document, _ = api.get("/openapi.json")
+    assert status == 200
+    assert document["openapi"] == "3.1.0"
+    paths = [p.replace("{portfolio}", "core").replace("{run_id}", "x") for p in document["paths"]]
+
+    for path in [*paths, "/openapi.json", "/no-such-path"]:
+        if path == "/health":
+            continue
+        for token in (None, "wrong"):
+            status, body, headers = api.get(path, token=token)
+            assert status == 401, (path, token, body)
+            assert body["error"] == "a valid bearer token is required"
+            assert headers["WWW-Authenticate"].startswith("Bearer")
+
+    status, body, _ = api.get("/health", token=None)
+    assert status in (200, 503)
+    assert body["breaker"] == "ACTIVE"
+
+
+def test_bad_input_gets_a_4xx_naming_the_field(world: tuple[Api, SimProcess, Path]) -> None:
+    api, _, _ = world
+
+    status, body, _ = api.get("/runs?limit=0&colour=red")
+
+    assert status == 422
+    assert {p["field"] for p in body["problems"]} == {"query.limit", "query.colour"}
+    assert api.get("/runs/no-such-run")[:2] == (
+        404,
+        {"status": 404, "error": "no run 'no-such-run'", "problems": []},
+    )
+
+
+def test_runs_and_a_run_read_as_the_runs_command_prints_them(
+    world: tuple[Api, SimProcess, Path],
+) -> None:
+    api, _, config = world
+    run = _ended_runs(api)[-1]
+
+    status, detail, _ = api.get(f"/runs/{run['id']}")
+
+    assert status == 200
+    shown = subprocess.run(
+        [
+            str(REPO / ".venv/bin/rebalancer"),
+            "runs",
+            "show",
+            run["id"],
+            "--config",
+            str(config),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**child_env(), "REBALANCER_API__TOKEN": TOKEN},
+        check=True,
+    )
+    assert detail == json.loads(shown.stdout)
+    names = [e["kind"] for e in detail["events"]]
+    assert names[0] == "RunTriggered"
+    assert "RunEnded" in names
+
+
+def test_schemathesis_finds_no_server_error_or_schema_violation(
+    world: tuple[Api, SimProcess, Path], tmp_path: Path
+) -> None:
+    api, _, _ = world
+    done = subprocess.run(
+        [
+            str(SCHEMATHESIS),
+            "run",
+            f"{api.base}/openapi.json",
+            "--header",
+            f"Authorization: Bearer {TOKEN}",
+            "--checks",
+            "all",
+            "--max-examples",
+            "15",
+            "--exclude-path",
+            "/events",  # an endless stream: tested below
+            "--request-timeout",
+            "15",
+            "--seed",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env=child_env(),
+        check=False,
+    )
+    report = done.stdout + done.stderr
+    assert done.returncode == 0, report
+    assert "No issues found" in report
+
+
+def test_health_turns_503_when_a_venues_streams_drop_and_200_when_they_return(
+    world: tuple[Api, SimProcess, Path], tmp_path: Path
+) -> None:
+    api, sim, config = world
+    wait_for("a healthy daemon", lambda: api.get("/health")[0] == 200, timeout_s=60)
+    replay = EventReader(f"{api.base}/events?after=0").start()
+    live = EventReader(f"{api.base}/events").start()
+    try:
+        for path in ("/stream", "/ws"):  # market streams and the user data stream
+            inject(sim.control, venue="binance", path=path, status=503, count=100_000)
+        post(sim.control, "/websockets/close", {"venue": "binance"})
+
+        status, health = wait_for("an unhealthy daemon", lambda: _unhealthy(api), timeout_s=60)
+        assert status == 503
+        assert any(p.startswith("binance:") and "stream down" in p for p in health["problems"])
+        assert not any(p.startswith("okx:") for p in health["problems"])
+        assert _status(config).returncode == 1
+        wait_for("VenueStale live", lambda: "VenueStale" in live.names(), timeout_s=30)
+
+        disarm(sim.control, "binance")
+        wait_for("a healthy daemon again", lambda: api.get("/health")[0] == 200, timeout_s=90)
+        wait_for("VenueRecovered live", lambda: "VenueRecovered" in live.names(), timeout_s=30)
+        healthy = _status(config)
+        assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+        assert json.loads(healthy.stdout)["health"]["healthy"] is True
+    finally:
+        disarm(sim.control, "binance")
+        live.stop()
+        replay.stop()
+    stale = next(e for e in live.events if e["name"] == "VenueStale")
+    assert stale["venue"] == "binance"
+    assert stale["reasons"]
+    replayed = replay.names()
+    assert replayed[0] == "DaemonStarted"
+    assert {"RunTriggered", "RoundPlanned", "OrderPlaced", "OrderFilled", "RunEnded"} <= set(
+        replayed
+    )
+    assert replay.ids == sorted(set(replay.ids))  # increasing, none twice
+
+
+def _unhealthy(api: Api) -> tuple[int, Any] | None:
+    status, body, _ = api.get("/health", token=None)
+    return (status, body) if status == 503 else None
+
+
+def _status(config: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(REPO / ".venv/bin/rebalancer"), "status", "--config", str(config), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**child_env(), "REBALANCER_API__TOKEN": TOKEN},
+        check=False,
+    )
