@@ -51,6 +51,7 @@ from rebalancer.services.venue_reads import with_retries
 log = logging.getLogger(__name__)
 
 FIRST_ATTEMPT = 1  # attempts count from one, as the Store records them
+BPS_PLACES = Decimal("0.01")  # slippage is reported to a hundredth of a basis point
 
 
 class NodeFailed(Exception):
@@ -274,7 +275,9 @@ class OrderPlacement:
                 filled=report.filled,
                 average_price=report.average_price,
                 expected_price=node.price,
-                slippage_bps=slippage_bps(node.side, node.price, report.average_price),
+                slippage_bps=slippage_bps(node.side, node.price, report.average_price).quantize(
+                    BPS_PLACES
+                ),
                 fee=report.fee,
                 fee_asset=report.fee_asset,
                 client_order_id=report.client_order_id,
