@@ -245,6 +245,9 @@ class RunDetail(Output):
     transfers: list[TransferOut]
     traded_notional: DecimalText | None
     fees: dict[str, DecimalText | None]
+    quote: str | None = Field(description="the run's quote asset (null: no orders or plan)")
+    fees_in_quote: DecimalText | None = Field(description="every fee valued in the quote asset")
+    fees_not_converted: list[str] = Field(description="fee assets with no price to value them")
     events: list[LoggedEventOut]
 
 
