@@ -31,6 +31,7 @@ from rebalancer.domain.events import (
     TransferSent,
 )
 from rebalancer.domain.policy import Policy
+from rebalancer.domain.records import RunRecord
 from rebalancer.domain.snapshot import Snapshot
 from rebalancer.services.event_hub import DeliveryStats
 from rebalancer.services.health import HealthProbe, VenueStatus
@@ -182,7 +183,9 @@ class DaemonMetrics:
         """Read live gauges from ``sources`` at every scrape."""
         self._live.sources = sources
 
-    def observe_snapshot(self, policy: Policy, snapshot: Snapshot) -> None:
+    def observe_snapshot(
+        self, policy: Policy, snapshot: Snapshot, run: RunRecord | None = None
+    ) -> None:
         """Set the portfolio gauges from a check's snapshot (a snapshot observer)."""
         drift = drift_of_snapshot(snapshot, policy)
         name = policy.name
