@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,11 @@ from rebalancer.exchange_sim.config import (
     SimulatorConfig,
     VenueConfig,
 )
-from rebalancer.exchange_sim.default_rules import BUILT_IN_RULES, DefaultRules
+from rebalancer.exchange_sim.default_rules import (
+    BUILT_IN_RULES,
+    OKX_BUILT_IN_INSTRUMENTS,
+    DefaultRules,
+)
 from rebalancer.exchange_sim.engine import (
     Account,
     BookShape,
@@ -32,18 +37,14 @@ from rebalancer.exchange_sim.engine import (
     markets_from_exchange_info,
 )
 from rebalancer.exchange_sim.engine.prices import parse_kline_csv
+from rebalancer.exchange_sim.engine.rules import markets_from_okx_instruments
 
 
 def build_engine(config: SimulatorConfig, clock: Clock) -> Engine:
     """A ready engine: every venue, account and network from ``config``, prices started."""
     engine = Engine(clock)
-    info: dict[str, Any] | None = None
-    info_file = config.simulator.exchange_info
     for name, venue in config.venues.items():
-        needs_file = [s for s in venue.markets if s not in venue.rules]
-        if needs_file and info is None and info_file is not None:
-            info = _exchange_info(config.resolve(info_file))
-        markets = _markets(venue, info)
+        markets = _markets(venue, config)
         shape = BookShape(
             spread_bps=venue.book.spread_bps,
             levels=venue.book.levels,
@@ -95,23 +96,26 @@ def price_path(config: SimulatorConfig) -> PricePath:
 
 
 @functools.lru_cache(maxsize=4)
-def _exchange_info(path: Path) -> dict[str, Any]:
-    """The parsed exchangeInfo file (4 MB for all of Binance: parse it once per process)."""
-    info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return info
+def _rules_file(path: Path) -> Any:
+    """A parsed rules file (4 MB for all of Binance: parse it once per process)."""
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _markets(venue: VenueConfig, info: dict[str, Any] | None) -> list[Market]:
-    """Each market's rules: the venue's own ``rules``, else the exchangeInfo file, else built-in."""
+def _markets(venue: VenueConfig, config: SimulatorConfig) -> list[Market]:
+    """Each market's rules: the venue's own ``rules``, else its exchange's rules file if one is
+    configured, else the simulator's built-in rules of that exchange."""
     without_rules = [s for s in venue.markets if s not in venue.rules]
+    fees = {"maker_fee": venue.maker_fee, "taker_fee": venue.taker_fee}
     loaded: dict[str, Market] = {}
-    if info is not None:
+    if venue.protocol == "okx":
+        path = config.simulator.okx_instruments
+        instruments = _okx_instruments(config.resolve(path)) if path else OKX_BUILT_IN_INSTRUMENTS
         loaded = {
-            m.symbol: m
-            for m in markets_from_exchange_info(
-                info, without_rules, maker_fee=venue.maker_fee, taker_fee=venue.taker_fee
-            )
+            m.symbol: m for m in markets_from_okx_instruments(instruments, without_rules, **fees)
         }
+    elif without_rules and config.simulator.exchange_info is not None:
+        info = _rules_file(config.resolve(config.simulator.exchange_info))
+        loaded = {m.symbol: m for m in markets_from_exchange_info(info, without_rules, **fees)}
     markets = []
     for symbol in venue.markets:
         if symbol in loaded:
@@ -147,3 +151,12 @@ def _network(net: NetworkConfig) -> Network:
         deposit_enabled=net.deposit_enabled,
         is_default=net.default,
     )
+
+
+def _okx_instruments(path: Path) -> list[Mapping[str, Any]]:
+    """The instruments of an OKX ``public/instruments`` reply (the whole reply or its data)."""
+    parsed = _rules_file(path)
+    entries = parsed.get("data") if isinstance(parsed, Mapping) else parsed
+    if not isinstance(entries, list):
+        raise ValueError(f"{path}: expected OKX's public/instruments reply (a data list)")
+    return entries

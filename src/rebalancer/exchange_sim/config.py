@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from rebalancer.domain.money import to_decimal
-from rebalancer.exchange_sim.default_rules import BUILT_IN_RULES
+from rebalancer.exchange_sim.default_rules import built_in_symbols
 
 Dec = Annotated[Decimal, BeforeValidator(lambda value: to_decimal(value, what="value"))]
 
@@ -60,11 +60,11 @@ class NetworkConfig(Strict):
 
 
 class MarketRulesConfig(Strict):
-    """Market rules given by hand instead of read from the exchangeInfo file."""
+    """Market rules given by hand instead of read from a rules file (no minimum notional: 0)."""
 
     amount_step: Dec
     min_amount: Dec
-    min_notional: Dec
+    min_notional: Dec = Decimal(0)
     price_tick: Dec
     max_amount: Dec | None = None
 
@@ -124,6 +124,11 @@ class ServerConfig(Strict):
     price_interval_ms: int = Field(default=250, ge=10)
     stream_interval_ms: int = Field(default=100, ge=10)
     exchange_info: str | None = None  # a Binance exchangeInfo JSON; else built-in rules
+    okx_instruments: str | None = None  # an OKX public/instruments JSON; else built-in rules
+
+
+# the rules file each protocol's venues read markets from (the exchange's own format)
+RULES_FILE_KEYS = {"binance": "exchange_info", "okx": "okx_instruments"}
 
 
 class SimulatorConfig(Strict):
@@ -136,14 +141,17 @@ class SimulatorConfig(Strict):
 
     @model_validator(mode="after")
     def _every_market_has_rules(self) -> SimulatorConfig:
-        if self.simulator.exchange_info is not None:
-            return self
         for name, venue in self.venues.items():
-            unknown = [s for s in venue.markets if s not in venue.rules and s not in BUILT_IN_RULES]
+            rules_file = RULES_FILE_KEYS[venue.protocol]
+            if getattr(self.simulator, rules_file) is not None:
+                continue
+            known = built_in_symbols(venue.protocol)
+            unknown = [s for s in venue.markets if s not in venue.rules and s not in known]
             if unknown:
                 raise ValueError(
-                    f"venues.{name}.markets: no built-in rules for {', '.join(unknown)}; "
-                    f"give them in [venues.{name}.rules] or set simulator.exchange_info"
+                    f"venues.{name}.markets: no built-in {venue.protocol} rules for "
+                    f"{', '.join(unknown)} (built in: {', '.join(sorted(known))}); give them "
+                    f"in [venues.{name}.rules] or set simulator.{rules_file}"
                 )
         return self
 

@@ -17,7 +17,8 @@ async def test_deposit_address_is_stable_per_network(sim: Sim) -> None:
     again = await okx2.fetch_deposit_address("USDT")
     assert first["network"] == "TRC20"
     assert first["address"] == again["address"]
-    assert first["address"].startswith("0x")
+    assert first["address"].startswith("T")  # a TRON address on TRC20
+    assert len(first["address"]) == 34
 
 
 async def test_withdrawal_arrives_as_a_deposit_on_the_other_venue(sim: Sim) -> None:

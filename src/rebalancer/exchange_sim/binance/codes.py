@@ -17,6 +17,8 @@ ORDER_ERRORS: dict[RejectReason, tuple[int, int, str]] = {
         "Mandatory parameter was not sent, was empty/null, or malformed.",
     ),
     RejectReason.LOT_SIZE: (400, -1013, "Filter failure: LOT_SIZE"),
+    # Binance's LOT_SIZE filter holds the minimum quantity too
+    RejectReason.BELOW_MIN_AMOUNT: (400, -1013, "Filter failure: LOT_SIZE"),
     RejectReason.PRICE_FILTER: (400, -1013, "Filter failure: PRICE_FILTER"),
     RejectReason.MIN_NOTIONAL: (400, -1013, "Filter failure: NOTIONAL"),
     RejectReason.INSUFFICIENT_BALANCE: (

@@ -17,6 +17,7 @@ from rebalancer.exchange_sim.binance.codes import (
     error_response,
 )
 from rebalancer.exchange_sim.binance.market_streams import MarketStreams
+from rebalancer.exchange_sim.binance.rest_history import HistoryRoutes
 from rebalancer.exchange_sim.binance.rest_market import MarketRoutes
 from rebalancer.exchange_sim.binance.rest_trading import TradingRoutes
 from rebalancer.exchange_sim.binance.rest_wallet import WalletRoutes
@@ -68,6 +69,7 @@ class BinanceFrontend:
             middlewares=[self.context.faults.middleware(self.context.venue), _binance_errors]
         )
         app.add_routes(MarketRoutes(self.site).routes())
+        app.add_routes(HistoryRoutes(self.site).routes())
         app.add_routes(TradingRoutes(self.site).routes())
         app.add_routes(WalletRoutes(self.site).routes())
         app.add_routes(
@@ -83,10 +85,12 @@ class BinanceFrontend:
         return app
 
     async def _background(self, app: web.Application) -> AsyncIterator[None]:
-        unsubscribe = self.context.engine.subscribe(self.user_streams.on_event)
+        unsubscribe_user = self.context.engine.subscribe(self.user_streams.on_event)
+        unsubscribe_market = self.context.engine.subscribe(self.market_streams.on_event)
         pump = asyncio.create_task(self.market_streams.pump(), name=f"{self.context.venue}-pump")
         yield
-        unsubscribe()
+        unsubscribe_user()
+        unsubscribe_market()
         pump.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await pump

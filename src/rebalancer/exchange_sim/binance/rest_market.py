@@ -103,16 +103,22 @@ class MarketRoutes:
         return json_reply(rows[0] if "symbol" in request.query else rows)
 
     async def depth(self, request: web.Request) -> web.Response:
-        """The order book; ``lastUpdateId`` lines up with the ``@depth`` stream's ids."""
+        """The order book; ``lastUpdateId`` lines up with the ``@depth`` stream's ids.
+
+        For a market whose diffs are streamed the snapshot is one diff behind, as a real
+        snapshot is by the time it arrives (see ``binance.depth``).
+        """
         params = dict(request.query)
         symbol = self.site.symbol(params)
         assert symbol is not None  # required=True
         limit = min(self.site.integer(params, "limit") or 100, MAX_DEPTH)
-        bids, asks = self.site.published_book(symbol)
+        book = self.site.depth.snapshot(symbol)
+        bids = sorted(book.bids.items(), reverse=True)[:limit]
+        asks = sorted(book.asks.items())[:limit]
         return json_reply(
             {
-                "lastUpdateId": self.site.depth_ids[symbol],
-                "bids": [[fmt(p), fmt(q)] for p, q in sorted(bids.items(), reverse=True)][:limit],
-                "asks": [[fmt(p), fmt(q)] for p, q in sorted(asks.items())][:limit],
+                "lastUpdateId": book.update_id,
+                "bids": [[fmt(p), fmt(q)] for p, q in bids],
+                "asks": [[fmt(p), fmt(q)] for p, q in asks],
             }
         )

@@ -1,4 +1,4 @@
-"""Binance signed spot REST: account, order (new, query, cancel), open orders, my trades."""
+"""Binance signed spot REST: account, order (new, query, cancel), open and all orders, trades."""
 
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ SIDES = {"BUY": OrderSide.BUY, "SELL": OrderSide.SELL}
 KINDS = {"LIMIT": OrderKind.LIMIT, "LIMIT_MAKER": OrderKind.LIMIT, "MARKET": OrderKind.MARKET}
 TIFS = {"GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC}
 MAX_TRADES = 1000
+MAX_ORDERS = 1000
+DEFAULT_ORDERS = 500
 T = TypeVar("T")
 
 
@@ -52,6 +54,7 @@ class TradingRoutes:
             web.get("/api/v3/order", self.query_order),
             web.delete("/api/v3/order", self.cancel_order),
             web.get("/api/v3/openOrders", self.open_orders),
+            web.get("/api/v3/allOrders", self.all_orders),
             web.delete("/api/v3/openOrders", self.cancel_open_orders),
             web.get("/api/v3/myTrades", self.my_trades),
         ]
@@ -174,6 +177,31 @@ class TradingRoutes:
         symbol = self.site.symbol(params, required=False)
         orders = self.site.venue.open_orders(account.api_key, symbol)
         return json_reply([order_payload(o) for o in orders])
+
+    async def all_orders(self, request: web.Request) -> web.Response:
+        """Every order of one symbol (open, filled, cancelled, expired), oldest first.
+
+        ``orderId`` lists from that id on; ``startTime``/``endTime`` filter by creation time;
+        otherwise the latest ``limit`` (default 500, at most 1000) are returned.
+        """
+        account, params = await signed_params(request, self.site.venue)
+        symbol = self.site.symbol(params)
+        from_id = self.site.integer(params, "orderId")
+        start = self.site.integer(params, "startTime")
+        end = self.site.integer(params, "endTime")
+        limit = min(self.site.integer(params, "limit") or DEFAULT_ORDERS, MAX_ORDERS)
+        orders = [
+            o
+            for o in self.site.venue.orders.values()
+            if o.account == account.api_key
+            and o.symbol == symbol
+            and (from_id is None or o.id >= from_id)
+            and (start is None or o.created_ms >= start)
+            and (end is None or o.created_ms <= end)
+        ]
+        orders.sort(key=lambda o: o.id)
+        chosen = orders[:limit] if from_id is not None or start is not None else orders[-limit:]
+        return json_reply([order_payload(o) for o in chosen])
 
     async def cancel_open_orders(self, request: web.Request) -> web.Response:
         """Cancel every open order of one symbol; reply with the cancelled orders."""

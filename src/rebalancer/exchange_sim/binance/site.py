@@ -9,6 +9,7 @@ from aiohttp import web
 
 from rebalancer.domain.money import to_decimal
 from rebalancer.exchange_sim.binance.codes import BinanceError
+from rebalancer.exchange_sim.binance.depth import DepthLog
 from rebalancer.exchange_sim.binance.payloads import symbol_id
 from rebalancer.exchange_sim.engine import Engine, Venue
 from rebalancer.exchange_sim.frontend import VenueContext
@@ -38,16 +39,8 @@ class BinanceSite:
         self.engine: Engine = context.engine
         self.venue: Venue = context.engine.venue(context.venue)
         self.symbols = {symbol_id(s): s for s in self.venue.markets}
-        # the @depth stream's last update id and the book as of that id, per symbol: REST
-        # snapshots report exactly that state so the stream's diffs continue it
-        self.depth_ids = dict.fromkeys(self.venue.markets, 1)
-        self.depth_books: dict[str, tuple[dict[Decimal, Decimal], dict[Decimal, Decimal]]] = {}
-
-    def published_book(self, symbol: str) -> tuple[dict[Decimal, Decimal], dict[Decimal, Decimal]]:
-        """The book as of ``depth_ids[symbol]`` (the live book if none was published yet)."""
-        if symbol not in self.depth_books:
-            self.depth_books[symbol] = self.live_book(symbol)
-        return self.depth_books[symbol]
+        # the @depth stream's published books: REST snapshots and the diffs continue each other
+        self.depth = DepthLog(self.live_book)
 
     def live_book(self, symbol: str) -> tuple[dict[Decimal, Decimal], dict[Decimal, Decimal]]:
         """The book now, as {price: quantity} per side."""

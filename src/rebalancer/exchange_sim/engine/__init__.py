@@ -21,6 +21,9 @@ Market data (symbols are unified "BASE/QUOTE"; map them to your venue's ids your
     venue.books[symbol]            # Book: .mid, .best_bid/.best_ask (Level price/quantity),
                                    #       .depth(limit) -> (bids, asks), .version
     venue.tickers[symbol]          # TickerStats: open, high, low, last, volume, quote_volume
+    venue.candles[symbol].bars(Timeframe.of_minutes(60), now_ms=..., start_ms=None,
+                               end_ms=None, limit=100)        # OHLCV Bars from quotes and fills
+    venue.market_trades(symbol)    # every Trade on the market; taker_side(trade) is its side
 
 Trading (each raises ``Rejected`` with a neutral ``RejectReason`` for you to map to codes)::
 
@@ -60,6 +63,7 @@ Control (tests and the control plane): ``engine.set_price(venue, symbol, mid)`` 
 
 from rebalancer.exchange_sim.engine.account import Account, Balance
 from rebalancer.exchange_sim.engine.book import Book, BookShape, Level
+from rebalancer.exchange_sim.engine.candles import Bar, CandleHistory, Timeframe
 from rebalancer.exchange_sim.engine.clock import Clock, ManualClock
 from rebalancer.exchange_sim.engine.engine import Engine
 from rebalancer.exchange_sim.engine.errors import Rejected, RejectReason, SimulatorError
@@ -93,15 +97,17 @@ from rebalancer.exchange_sim.engine.transfers import (
     TransferState,
     Withdrawal,
 )
-from rebalancer.exchange_sim.engine.venue import Venue
+from rebalancer.exchange_sim.engine.venue import Venue, taker_side
 
 __all__ = [
     "Account",
     "Balance",
     "BalanceAdjusted",
     "BalancesChanged",
+    "Bar",
     "Book",
     "BookShape",
+    "CandleHistory",
     "Clock",
     "Deposit",
     "Engine",
@@ -125,9 +131,11 @@ __all__ = [
     "SimulatorError",
     "TickerStats",
     "TimeInForce",
+    "Timeframe",
     "Trade",
     "TransferState",
     "Venue",
     "Withdrawal",
     "markets_from_exchange_info",
+    "taker_side",
 ]

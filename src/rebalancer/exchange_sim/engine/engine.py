@@ -24,6 +24,7 @@ from rebalancer.exchange_sim.engine.events import (
     Listener,
     PricesMoved,
 )
+from rebalancer.exchange_sim.engine.ledger import LedgerKind
 from rebalancer.exchange_sim.engine.orders import Order
 from rebalancer.exchange_sim.engine.prices import PricePath
 from rebalancer.exchange_sim.engine.transfers import (
@@ -245,13 +246,16 @@ class Engine:
             fee=chosen.fee,
             applied_ms=now,
             due_ms=now + int(chosen.delay_s * 1000),
-            txid=txid_for("withdrawal", self._transfer_seq, venue),
+            txid=txid_for("withdrawal", self._transfer_seq, venue, chosen.network),
             client_id=client_id,
             destination=self.addresses.get(address),
         )
         withdrawal.move_to(TransferState.PENDING, now)
         self.withdrawals[withdrawal.id] = withdrawal
         self._pending[withdrawal.id] = None
+        self.venue(venue).record(
+            key, asset, LedgerKind.WITHDRAWAL, -amount, reference=withdrawal.id
+        )
         self._announce(venue, account, asset, -amount, "withdrawal")
         return withdrawal
 
@@ -276,6 +280,13 @@ class Engine:
         self._pending.pop(withdrawal_id, None)
         account = self.venue(withdrawal.venue).account(withdrawal.account)
         account.credit(withdrawal.asset, withdrawal.amount)
+        self.venue(withdrawal.venue).record(
+            withdrawal.account,
+            withdrawal.asset,
+            LedgerKind.REFUND,
+            withdrawal.amount,
+            reference=withdrawal.id,
+        )
         self._announce(withdrawal.venue, account, withdrawal.asset, withdrawal.amount, "refund")
         return withdrawal
 
@@ -286,7 +297,8 @@ class Engine:
         chosen, address = self.deposit_address(venue, key, asset, network)
         self._transfer_seq += 1
         where = Destination(venue, key, asset, chosen.network)
-        return self._deposit(where, amount, address, txid_for("deposit", self._transfer_seq, venue))
+        txid = txid_for("deposit", self._transfer_seq, venue, chosen.network)
+        return self._deposit(where, amount, address, txid)
 
     def _deposit(self, where: Destination, amount: Decimal, address: str, txid: str) -> Deposit:
         account = self.venue(where.venue).account(where.account)
@@ -304,6 +316,9 @@ class Engine:
             txid=txid,
         )
         self.deposits[deposit.id] = deposit
+        self.venue(where.venue).record(
+            where.account, where.asset, LedgerKind.DEPOSIT, amount, reference=deposit.id
+        )
         self._announce(where.venue, account, where.asset, amount, "deposit")
         return deposit
 

@@ -19,6 +19,7 @@ class RejectReason(enum.StrEnum):
     UNKNOWN_ACCOUNT = "unknown_account"
     BAD_PARAMETER = "bad_parameter"
     LOT_SIZE = "lot_size"
+    BELOW_MIN_AMOUNT = "below_min_amount"
     PRICE_FILTER = "price_filter"
     MIN_NOTIONAL = "min_notional"
     INSUFFICIENT_BALANCE = "insufficient_balance"

@@ -1,9 +1,11 @@
-"""Market rules for simulated venues, read from a Binance ``exchangeInfo`` document.
+"""Market rules for simulated venues, read from an exchange's own rules document.
 
-The simulator trades under the same rules as the real exchange: the tick, lot step, minimum
-and maximum quantity and minimum notional of each symbol come from a recorded ``exchangeInfo``
-response (a saved ``GET /api/v3/exchangeInfo`` reply). Reading the file is the caller's job;
-this module turns the parsed JSON into domain ``Market`` values.
+The simulator trades under the same rules as the real exchange. A Binance venue takes the tick,
+lot step, minimum and maximum quantity and minimum notional of each symbol from a recorded
+``GET /api/v3/exchangeInfo`` response; an OKX venue takes ``tickSz``, ``lotSz``, ``minSz`` and
+``maxLmtSz`` from a ``GET /api/v5/public/instruments?instType=SPOT`` response. OKX has no
+minimum notional, so its markets get none. Reading files is the caller's job; this module turns
+the parsed JSON into domain ``Market`` values.
 """
 
 from __future__ import annotations
@@ -70,3 +72,44 @@ def market_from_symbol_entry(
 
 def _dec(table: Mapping[str, Any], key: str, symbol: str) -> Decimal:
     return to_decimal(str(table.get(key, "0")), what=f"{symbol}.{key}").normalize()
+
+
+def markets_from_okx_instruments(
+    instruments: Iterable[Mapping[str, Any]],
+    symbols: Iterable[str],
+    *,
+    maker_fee: Decimal = DEFAULT_MAKER_FEE,
+    taker_fee: Decimal = DEFAULT_TAKER_FEE,
+) -> list[Market]:
+    """Return a ``Market`` for each unified symbol from OKX's spot instrument entries.
+
+    Raises ``Rejected(UNKNOWN_SYMBOL)`` naming the symbol when no entry lists it.
+    """
+    by_id = {entry.get("instId"): entry for entry in instruments}
+    markets = []
+    for symbol in symbols:
+        entry = by_id.get(symbol.replace("/", "-"))
+        if entry is None:
+            raise Rejected(RejectReason.UNKNOWN_SYMBOL, f"{symbol}: not in the OKX instruments")
+        markets.append(market_from_okx_instrument(entry, maker_fee=maker_fee, taker_fee=taker_fee))
+    return markets
+
+
+def market_from_okx_instrument(
+    entry: Mapping[str, Any], *, maker_fee: Decimal, taker_fee: Decimal
+) -> Market:
+    """Build a ``Market`` from one OKX spot instrument (``minSz``, ``lotSz``, ``tickSz``)."""
+    symbol = f"{entry['baseCcy']}/{entry['quoteCcy']}"
+    max_size = _dec({"maxLmtSz": entry.get("maxLmtSz") or "0"}, "maxLmtSz", symbol)
+    return Market(
+        symbol=symbol,
+        base=str(entry["baseCcy"]),
+        quote=str(entry["quoteCcy"]),
+        amount_step=_dec(entry, "lotSz", symbol),
+        min_amount=_dec(entry, "minSz", symbol),
+        min_notional=Decimal(0),
+        price_tick=_dec(entry, "tickSz", symbol),
+        taker_fee=taker_fee,
+        maker_fee=maker_fee,
+        max_amount=max_size if max_size > 0 else None,
+    )

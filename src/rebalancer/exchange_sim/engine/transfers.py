@@ -8,11 +8,11 @@ there as a deposit; otherwise it leaves the simulation. Each record keeps its st
 from __future__ import annotations
 
 import enum
-import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from rebalancer.domain.money import ZERO
+from rebalancer.exchange_sim.engine import addresses
 
 
 class TransferState(enum.StrEnum):
@@ -99,11 +99,10 @@ class Deposit:
 
 
 def deposit_address_for(venue: str, account: str, asset: str, network: str) -> str:
-    """A stable, address-shaped string for an account's deposits of ``asset`` on ``network``."""
-    digest = hashlib.sha256(f"{venue}|{account}|{asset}|{network}".encode()).hexdigest()
-    return "0x" + digest[:40]
+    """A stable address of ``network``'s shape for an account's deposits of ``asset``."""
+    return addresses.address_for(network, f"{venue}|{account}|{asset}|{network}")
 
 
-def txid_for(kind: str, number: int, venue: str) -> str:
-    """A stable transaction hash for a simulated transfer."""
-    return "0x" + hashlib.sha256(f"{kind}|{venue}|{number}".encode()).hexdigest()
+def txid_for(kind: str, number: int, venue: str, network: str) -> str:
+    """A stable transaction id of ``network``'s shape for a simulated transfer."""
+    return addresses.txid_for(network, f"{kind}|{venue}|{number}")

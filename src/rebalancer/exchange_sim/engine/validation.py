@@ -1,7 +1,9 @@
-"""The exchange's order filters: lot size, price tick and minimum notional.
+"""The exchange's order filters: lot size, minimum amount, price tick and minimum notional.
 
 Each broken rule raises ``Rejected`` with the neutral reason the protocols map to their own
-codes (Binance: ``-1013 Filter failure: LOT_SIZE`` / ``PRICE_FILTER`` / ``NOTIONAL``).
+codes (Binance: ``-1013 Filter failure: LOT_SIZE`` / ``PRICE_FILTER`` / ``NOTIONAL``; OKX:
+``51121`` off the lot size, ``51020`` below the minimum order amount). A market without a
+minimum notional (OKX's: zero) never refuses an order for its notional.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ def check_amount(market: Market, amount: Decimal) -> None:
         )
     if amount < market.min_amount:
         raise Rejected(
-            RejectReason.LOT_SIZE,
+            RejectReason.BELOW_MIN_AMOUNT,
             f"{market.symbol}: amount {format_decimal(amount)} below "
             f"min {format_decimal(market.min_amount)}",
         )

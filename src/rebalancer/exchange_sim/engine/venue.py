@@ -16,8 +16,10 @@ from rebalancer.domain.market import Market, OrderSide
 from rebalancer.domain.money import ZERO
 from rebalancer.exchange_sim.engine.account import Account
 from rebalancer.exchange_sim.engine.book import Book, BookShape
+from rebalancer.exchange_sim.engine.candles import CandleHistory
 from rebalancer.exchange_sim.engine.errors import Rejected, RejectReason
 from rebalancer.exchange_sim.engine.events import BalancesChanged, Event, OrderUpdated
+from rebalancer.exchange_sim.engine.ledger import LedgerEntry, LedgerKind
 from rebalancer.exchange_sim.engine.orders import (
     Execution,
     Order,
@@ -54,6 +56,7 @@ class Venue:
         self.books = {m.symbol: Book(m, shape) for m in markets}
         self.delisted: dict[str, Decimal] = {}  # symbol -> its last mid
         self.tickers = {m.symbol: TickerStats() for m in markets}
+        self.candles = {m.symbol: CandleHistory() for m in markets}
         self.accounts: dict[str, Account] = {}
         self.orders: dict[int, Order] = {}
         self.trades: list[Trade] = []
@@ -61,6 +64,8 @@ class Venue:
         self._by_client: dict[tuple[str, str], Order] = {}
         self._resting: dict[str, dict[int, Order]] = {m.symbol: {} for m in markets}
         self._account_trades: dict[str, list[Trade]] = {}
+        self._market_trades: dict[str, list[Trade]] = {m.symbol: [] for m in markets}
+        self.ledger: list[LedgerEntry] = []
         self._emit = emit
         self._now_ms = now_ms
         self._next_order_id = first_order_id
@@ -109,16 +114,63 @@ class Venue:
         trades = self._account_trades.get(api_key, [])
         return [t for t in trades if symbol in (None, t.symbol)]
 
+    def market_trades(self, symbol: str) -> list[Trade]:
+        """Every trade on one market, oldest first (the public trade history).
+
+        A trade's taker bought when ``taker_side(trade)`` is BUY: the order's own side when it
+        took, the other side when it rested and was taken.
+        """
+        self.market(symbol)
+        return self._market_trades[symbol]
+
+    def account_ledger(self, api_key: str) -> list[LedgerEntry]:
+        """An account's balance changes, oldest first."""
+        return [e for e in self.ledger if e.account == api_key]
+
+    def record(
+        self,
+        api_key: str,
+        asset: str,
+        kind: LedgerKind,
+        change: Decimal,
+        *,
+        gross: Decimal | None = None,
+        fee: Decimal = ZERO,
+        trade: Trade | None = None,
+        reference: str | None = None,
+    ) -> LedgerEntry:
+        """Write a balance change that just happened to the account's statement."""
+        entry = LedgerEntry(
+            id=len(self.ledger) + 1,
+            account=api_key,
+            asset=asset,
+            kind=kind,
+            change=change,
+            balance=self.account(api_key).balance(asset).total,
+            time_ms=self._now_ms(),
+            gross=abs(change) if gross is None else gross,
+            fee=fee,
+            order_id=trade.order_id if trade else None,
+            symbol=trade.symbol if trade else None,
+            side=trade.side.value if trade else None,
+            reference=reference,
+        )
+        self.ledger.append(entry)
+        return entry
+
     def clear(self) -> None:
-        """Forget every order and trade (the control plane's reset)."""
+        """Forget every order, trade and statement entry (the control plane's reset)."""
         self.orders.clear()
         self.trades.clear()
+        self.ledger.clear()
         self._by_client.clear()
         self._account_trades.clear()
         for resting in self._resting.values():
             resting.clear()
         for symbol in self.tickers:
             self.tickers[symbol] = TickerStats()
+            self.candles[symbol].clear()
+            self._market_trades[symbol].clear()
 
     # -- listing ------------------------------------------------------------------------------
     def list_market(self, market: Market) -> None:
@@ -128,6 +180,8 @@ class Venue:
         self.markets[market.symbol] = market
         self.books[market.symbol] = Book(market, self.shape)
         self.tickers[market.symbol] = TickerStats()
+        self.candles[market.symbol] = CandleHistory()
+        self._market_trades[market.symbol] = []
         self._resting[market.symbol] = {}
         self.delisted.pop(market.symbol, None)
 
@@ -142,6 +196,7 @@ class Venue:
             self._publish_balances(self.accounts[order.account], self.markets[symbol])
         last = self.books[symbol].mid
         del self.markets[symbol], self.books[symbol], self.tickers[symbol], self._resting[symbol]
+        del self.candles[symbol], self._market_trades[symbol]
         self.delisted[symbol] = last
         return last
 
@@ -153,7 +208,9 @@ class Venue:
         """
         book = self.books[symbol]
         book.set_mid(mid, spread_bps)
-        self.tickers[symbol].observe_price(mid, self._now_ms())
+        now = self._now_ms()
+        self.tickers[symbol].observe_price(mid, now)
+        self.candles[symbol].observe_price(mid, now)
         self._match_resting(symbol)
 
     # -- orders -------------------------------------------------------------------------------
@@ -288,8 +345,10 @@ class Venue:
             time_ms=now,
         )
         self._next_trade_id += 1
+        self._record_fill(order, market, trade)
         self.trades.append(trade)
         self._account_trades.setdefault(order.account, []).append(trade)
+        self._market_trades[order.symbol].append(trade)
         order.trades.append(trade)
         order.filled += qty
         order.cost += cost
@@ -298,7 +357,27 @@ class Venue:
         if order.state is OrderState.FILLED:
             self._resting[order.symbol].pop(order.id, None)
         self.tickers[order.symbol].observe_trade(price, qty, now)
+        taker_buys = taker_side(trade) is OrderSide.BUY
+        self.candles[order.symbol].observe_trade(price, qty, now, taker_buys=taker_buys)
         self._publish(order, Execution.TRADE, trade)
+
+    def _record_fill(self, order: Order, market: Market, trade: Trade) -> None:
+        """A fill on the statement: what was paid, and what was received less the fee."""
+        if order.side is OrderSide.BUY:
+            paid, got, got_gross = (market.quote, trade.cost), market.base, trade.amount
+        else:
+            paid, got, got_gross = (market.base, trade.amount), market.quote, trade.cost
+        asset, spent = paid
+        self.record(order.account, asset, LedgerKind.TRADE, -spent, trade=trade)
+        self.record(
+            order.account,
+            got,
+            LedgerKind.TRADE,
+            got_gross - trade.fee,
+            gross=got_gross,
+            fee=trade.fee,
+            trade=trade,
+        )
 
     def _pay(
         self, account: Account, order: Order, asset: str, spend: Decimal, lock_release: Decimal
@@ -356,6 +435,13 @@ class Venue:
             for asset in (market.base, market.quote)
         }
         self._emit(BalancesChanged(self.name, account.api_key, changed, self._now_ms()))
+
+
+def taker_side(trade: Trade) -> OrderSide:
+    """The side of the taker of a trade (what public trade feeds call the trade's side)."""
+    if not trade.maker:
+        return trade.side
+    return OrderSide.SELL if trade.side is OrderSide.BUY else OrderSide.BUY
 
 
 def _fee(value: Decimal) -> Decimal:

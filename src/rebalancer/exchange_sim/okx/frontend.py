@@ -19,13 +19,14 @@ from aiohttp import web
 from rebalancer.exchange_sim.frontend import VenueContext
 from rebalancer.exchange_sim.okx.context import OkxContext
 from rebalancer.exchange_sim.okx.http import not_found, okx_errors
+from rebalancer.exchange_sim.okx.rest_account import AccountRoutes
 from rebalancer.exchange_sim.okx.rest_funding import FundingRoutes
+from rebalancer.exchange_sim.okx.rest_history import HistoryRoutes
 from rebalancer.exchange_sim.okx.rest_market import MarketRoutes
 from rebalancer.exchange_sim.okx.rest_trade import TradeRoutes
 from rebalancer.exchange_sim.okx.rest_wallet import WalletRoutes
 from rebalancer.exchange_sim.okx.ws_server import OkxStreams
 
-REPEATED_CHANNELS = frozenset({"tickers", "bbo-tbt", "books5"})
 QUIET_REPEAT_S = 1.0
 
 
@@ -43,7 +44,14 @@ class OkxFrontend:
         """The aiohttp app serving OKX REST and websockets for the venue."""
         faults = self.context.faults.middleware(self.context.venue)
         app = web.Application(middlewares=[faults, okx_errors])
-        groups = (MarketRoutes, TradeRoutes, FundingRoutes, WalletRoutes)
+        groups = (
+            MarketRoutes,
+            HistoryRoutes,
+            TradeRoutes,
+            FundingRoutes,
+            WalletRoutes,
+            AccountRoutes,
+        )
         for group in groups:
             app.add_routes(group(self.ctx).routes())
         app.add_routes(self.streams.routes())
@@ -83,7 +91,7 @@ class OkxFrontend:
         interval_s = max(self.context.stream_interval_ms / 1000, QUIET_REPEAT_S)
         while True:
             await asyncio.sleep(interval_s)
-            self.streams.repeat_market(REPEATED_CHANNELS)
+            self.streams.repeat_market()
 
 
 def create_frontend(context: VenueContext) -> OkxFrontend:

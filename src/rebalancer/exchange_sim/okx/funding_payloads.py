@@ -1,8 +1,9 @@
 """OKX funding objects (currencies, deposit addresses, deposits, withdrawals) from the engine.
 
-A chain is named ``CCY-NETWORK`` (``USDT-TRC20``), which is how ccxt maps it back to the
-network code. OKX's transfer states are numbers: withdrawals ``1`` broadcasting, ``2`` success,
-``-1`` failed, ``-2`` cancelled; deposits ``0`` waiting for confirmation, ``2`` credited.
+A chain is ``CCY-Network`` with OKX's network name (``USDT-TRC20``, ``BTC-Bitcoin``,
+``USDT-BSC``), which is how ccxt maps it back to the unified network code. OKX's transfer
+states are numbers: withdrawals ``1`` broadcasting, ``2`` success, ``-1`` failed, ``-2``
+cancelled; deposits ``0`` waiting for confirmation, ``2`` credited.
 """
 
 from __future__ import annotations
@@ -26,15 +27,41 @@ _DEPOSIT_STATES = {
 }
 
 
+# unified network code -> OKX's name in chain ids, where they differ (OKX's public chain list)
+OKX_NETWORK_NAMES = {
+    "BTC": "Bitcoin",
+    "BEP20": "BSC",
+    "SOL": "Solana",
+    "ARBITRUM": "Arbitrum One",
+    "OP": "Optimism",
+    "MATIC": "Polygon",
+    "AVAXC": "Avalanche C-Chain",
+    "DOGE": "Dogecoin",
+    "LTC": "Litecoin",
+    "XRP": "Ripple",
+    "ADA": "Cardano",
+    "DOT": "Polkadot",
+    "ATOM": "Cosmos",
+    "XLM": "Stellar Lumens",
+    "ETC": "Ethereum Classic",
+    "BCH": "BitcoinCash",
+}
+_NETWORK_CODES = {name: code for code, name in OKX_NETWORK_NAMES.items()}
+
+
 def chain(asset: str, network: str) -> str:
-    """OKX's chain id of a network: ``USDT`` on ``TRC20`` is ``USDT-TRC20``."""
-    return f"{asset}-{network}"
+    """OKX's chain id of a network: ``USDT`` on ``TRC20`` is ``USDT-TRC20``, ``BTC`` on
+    ``BTC`` is ``BTC-Bitcoin``."""
+    return f"{asset}-{OKX_NETWORK_NAMES.get(network, network)}"
 
 
 def network_of(asset: str, chain_id: str) -> str:
-    """The network part of a chain id (``USDT-TRC20`` -> ``TRC20``); empty if it is not one."""
+    """The unified network of a chain id (``BTC-Bitcoin`` -> ``BTC``); empty if not ``asset``'s."""
     prefix = f"{asset}-"
-    return chain_id[len(prefix) :] if chain_id.startswith(prefix) else ""
+    if not chain_id.startswith(prefix):
+        return ""
+    name = chain_id[len(prefix) :]
+    return _NETWORK_CODES.get(name, name)
 
 
 def currency(network: Network) -> Json:

@@ -8,7 +8,7 @@ after the signature checked out (``auth.verify_rest`` over the raw path, query a
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,8 +34,8 @@ PublicHandler = Callable[[web.Request], Awaitable[web.Response]]
 PrivateHandler = Callable[[PrivateCall], Awaitable[web.Response]]
 
 
-def ok(data: list[Json]) -> web.Response:
-    """A successful OKX answer."""
+def ok(data: Sequence[object]) -> web.Response:
+    """A successful OKX answer (objects, or rows such as candles)."""
     return web.json_response({"code": "0", "msg": "", "data": data})
 
 

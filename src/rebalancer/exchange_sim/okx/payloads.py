@@ -40,6 +40,11 @@ class OrderMeta:
     size: str = ""
 
 
+def order_state(order: Order) -> str:
+    """OKX's name of an order's state (``live``, ``partially_filled``, ``filled``, ``canceled``)."""
+    return _STATES[order.state]
+
+
 def instrument(market: Market, listed_ms: int) -> Json:
     """One ``public/instruments`` entry for a spot market."""
     max_size = num(market.max_amount or MAX_SIZE)
@@ -170,7 +175,7 @@ def order(
         "tgtCcy": meta.tgt_ccy,
         "accFillSz": num(order.filled),
         "avgPx": num(order.average_price) if order.filled else "",
-        "state": _STATES[order.state],
+        "state": order_state(order),
         "fee": num(-fees) if fees else "0",
         "feeCcy": fee_asset,
         "rebate": "0",

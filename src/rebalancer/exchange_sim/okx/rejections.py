@@ -38,6 +38,7 @@ _COMMON: dict[RejectReason, tuple[OkxCode, tuple[str, ...]]] = {
     RejectReason.UNKNOWN_ACCOUNT: (errors.KEY_INVALID, ()),
     RejectReason.BAD_PARAMETER: (errors.PARAM_ERROR, ()),
     RejectReason.LOT_SIZE: (errors.NOT_LOT_MULTIPLE, ()),
+    RejectReason.BELOW_MIN_AMOUNT: (errors.BELOW_MIN_SIZE, ()),
     RejectReason.PRICE_FILTER: (errors.PARAM_ERROR, ("px",)),
     RejectReason.MIN_NOTIONAL: (errors.BELOW_MIN_SIZE, ()),
     RejectReason.INSUFFICIENT_BALANCE: (errors.INSUFFICIENT_BALANCE, ()),

@@ -62,7 +62,8 @@ class FundingRoutes:
             for network in self._networks()
             if wanted is None or network.asset in wanted
         ]
-        return ok(sorted(entries, key=lambda e: (str(e["ccy"]), str(e["chain"]))))
+        entries.sort(key=lambda e: (str(e["ccy"]), str(e["chain"])))
+        return ok(entries)
 
     async def address(self, call: PrivateCall) -> web.Response:
         """``GET asset/deposit-address?ccy=``: the account's address on each chain of an asset."""

@@ -108,16 +108,32 @@ class TradeRoutes:
         return self._orders(sorted(orders, key=lambda o: -o.id), call.query)
 
     async def history(self, call: PrivateCall) -> web.Response:
-        """``GET trade/orders-history``: finished orders (filled or cancelled), newest first."""
-        symbol = _optional_symbol(call.query)
+        """``GET trade/orders-history``: finished orders (filled or cancelled), newest first.
+
+        Filters: ``instId``, ``state`` (``filled`` or ``canceled``), ``ordType``,
+        ``after``/``before`` (order ids: older or newer than), ``begin``/``end`` (times).
+        """
+        query = call.query
+        symbol = _optional_symbol(query)
+        state, ord_type = query.get("state", ""), query.get("ordType", "")
+        if state not in ("", "filled", "canceled"):
+            raise OkxRejection(errors.PARAM_ERROR, "state")
+        after, before = _id(query, "after"), _id(query, "before")
+        begin, end = _id(query, "begin"), _id(query, "end")
         orders = [
             o
             for o in self.ctx.venue.orders.values()
             if o.account == call.account
             and not o.state.is_open
             and (symbol is None or o.symbol == symbol)
+            and state in ("", payloads.order_state(o))
+            and ord_type in ("", self.ctx.meta(o).ord_type or o.kind.value)
+            and (after is None or o.id < after)
+            and (before is None or o.id > before)
+            and (begin is None or o.created_ms >= begin)
+            and (end is None or o.created_ms <= end)
         ]
-        return self._orders(sorted(orders, key=lambda o: -o.id), call.query)
+        return self._orders(sorted(orders, key=lambda o: -o.id), query)
 
     async def fills(self, call: PrivateCall) -> web.Response:
         """``GET trade/fills[-history]``: the account's trades, newest first."""
@@ -237,6 +253,15 @@ def _text(raw: object, name: str) -> str:
 def _optional_symbol(query: Mapping[str, str]) -> str | None:
     instrument = query.get("instId", "")
     return symbol_of(instrument) if instrument else None
+
+
+def _id(query: Mapping[str, str], name: str) -> int | None:
+    text = query.get(name, "")
+    if not text:
+        return None
+    if not text.isdigit():
+        raise OkxRejection(errors.PARAM_ERROR, name)
+    return int(text)
 
 
 def _limit(query: Mapping[str, str]) -> int:

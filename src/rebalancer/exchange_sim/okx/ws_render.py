@@ -1,8 +1,10 @@
 """Turn queued websocket items into OKX frames for one session.
 
-Public channels: ``tickers``, ``bbo-tbt``, ``books5`` (full top-5 each time) and ``books``
-(snapshot then sequenced updates). Private channels: ``account`` (balances that changed) and
-``orders`` (one order report per change, with the fill when it traded).
+Public channels: ``tickers``, ``bbo-tbt``, ``books5`` (full top-5 each time), ``books``
+(snapshot then sequenced updates) and ``trades`` (each fill, with its taker's side). Business
+channels: ``candle<bar>`` (the bar in progress, whenever prices move or it trades). Private
+channels: ``account`` (balances that changed) and ``orders`` (one order report per change,
+with the fill when it traded).
 """
 
 from __future__ import annotations
@@ -10,14 +12,34 @@ from __future__ import annotations
 from rebalancer.exchange_sim.engine.events import BalancesChanged, OrderUpdated, PricesMoved
 from rebalancer.exchange_sim.okx import payloads
 from rebalancer.exchange_sim.okx.context import OkxContext
+from rebalancer.exchange_sim.okx.errors import OkxRejection
 from rebalancer.exchange_sim.okx.payloads import Json
+from rebalancer.exchange_sim.okx.rest_history import bar_timeframe, candle_row, public_trade
 from rebalancer.exchange_sim.okx.wire import inst_id, symbol_of
 from rebalancer.exchange_sim.okx.ws_books import BOOKS_DEPTH, BookFeed
 from rebalancer.exchange_sim.okx.ws_session import InitialPush, Outbound, Session, Subscription
 
-PUBLIC_CHANNELS = frozenset({"tickers", "bbo-tbt", "books5", "books"})
+PUBLIC_CHANNELS = frozenset({"tickers", "bbo-tbt", "books5", "books", "trades"})
 PRIVATE_CHANNELS = frozenset({"account", "orders"})
+REPEATED_CHANNELS = frozenset({"tickers", "bbo-tbt", "books5"})
 _DEPTH = {"bbo-tbt": 1, "books5": 5}
+_PRICE_CHANNELS = PUBLIC_CHANNELS - {"trades"}
+
+
+def is_candle(channel: str) -> bool:
+    """True for a candle channel OKX serves (``candle1m``, ``candle1Dutc`` ...)."""
+    if not channel.startswith("candle"):
+        return False
+    try:
+        bar_timeframe(channel.removeprefix("candle"))
+    except OkxRejection:
+        return False
+    return True
+
+
+def repeats(channel: str) -> bool:
+    """True for channels re-sent at least once a second even when nothing changed."""
+    return channel in REPEATED_CHANNELS or is_candle(channel)
 
 
 def render(ctx: OkxContext, session: Session, item: Outbound) -> list[Json | str]:
@@ -29,14 +51,16 @@ def render(ctx: OkxContext, session: Session, item: Outbound) -> list[Json | str
     if isinstance(item, PricesMoved):
         return _prices(ctx, session, item.symbols)
     if isinstance(item, OrderUpdated):
-        return _order(ctx, session, item)
+        return _order(ctx, session, item) if session.private else _trades(ctx, session, item)
     if isinstance(item, BalancesChanged):
         return _balances(session, item)
     return []
 
 
 def _initial(ctx: OkxContext, session: Session, sub: Subscription) -> list[Json | str]:
-    if sub.channel in PUBLIC_CHANNELS:
+    if sub.channel == "trades":
+        return []  # OKX pushes trades as they happen, with no snapshot
+    if sub.channel in PUBLIC_CHANNELS or is_candle(sub.channel):
         return [f for f in (_market_push(ctx, session, sub),) if f is not None]
     if sub.channel == "account" and session.account is not None:
         held = ctx.venue.account(session.account).balances
@@ -49,7 +73,8 @@ def _prices(ctx: OkxContext, session: Session, symbols: tuple[str, ...]) -> list
     moved = {inst_id(s) for s in symbols}
     frames: list[Json | str] = []
     for sub in sorted(session.subscriptions, key=lambda s: (s.channel, s.inst_id)):
-        if sub.channel in PUBLIC_CHANNELS and sub.inst_id in moved:
+        price_channel = sub.channel in _PRICE_CHANNELS or is_candle(sub.channel)
+        if price_channel and sub.inst_id in moved:
             frame = _market_push(ctx, session, sub)
             if frame is not None:
                 frames.append(frame)
@@ -59,6 +84,8 @@ def _prices(ctx: OkxContext, session: Session, symbols: tuple[str, ...]) -> list
 def _market_push(ctx: OkxContext, session: Session, sub: Subscription) -> Json | None:
     symbol = symbol_of(sub.inst_id)
     now = ctx.now_ms()
+    if is_candle(sub.channel):
+        return _candle_push(ctx, sub, symbol, now)
     if sub.channel == "tickers":
         bids, asks = ctx.top(symbol, 1)
         stats = ctx.venue.tickers[symbol]
@@ -76,6 +103,33 @@ def _market_push(ctx: OkxContext, session: Session, sub: Subscription) -> Json |
     data["instId"] = sub.inst_id
     data["seqId"] = ctx.venue.books[symbol].version
     return {"arg": sub.as_arg(), "data": [data]}
+
+
+def _candle_push(ctx: OkxContext, sub: Subscription, symbol: str, now: int) -> Json | None:
+    timeframe = bar_timeframe(sub.channel.removeprefix("candle"))
+    bars = ctx.venue.candles[symbol].bars(timeframe, now_ms=now, limit=1)
+    if not bars:
+        return None
+    return {"arg": sub.as_arg(), "data": [candle_row(bars[0], closed=False)]}
+
+
+def _trades(ctx: OkxContext, session: Session, event: OrderUpdated) -> list[Json | str]:
+    """A fill on this venue as a ``trades`` push to every session subscribed to its market."""
+    trade = event.trade
+    if trade is None:
+        return []
+    market = inst_id(trade.symbol)
+    frames: list[Json | str] = [
+        {"arg": sub.as_arg(), "data": [public_trade(trade)]}
+        for sub in session.subscribed("trades")
+        if sub.inst_id == market
+    ]
+    for sub in session.subscriptions:
+        if is_candle(sub.channel) and sub.inst_id == market:
+            frame = _candle_push(ctx, sub, trade.symbol, ctx.now_ms())
+            if frame is not None:
+                frames.append(frame)
+    return frames
 
 
 def _order(ctx: OkxContext, session: Session, event: OrderUpdated) -> list[Json | str]:

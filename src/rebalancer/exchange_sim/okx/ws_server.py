@@ -24,7 +24,13 @@ from rebalancer.exchange_sim.okx.context import OkxContext
 from rebalancer.exchange_sim.okx.errors import OkxCode, OkxRejection
 from rebalancer.exchange_sim.okx.payloads import Json
 from rebalancer.exchange_sim.okx.wire import symbol_of
-from rebalancer.exchange_sim.okx.ws_render import PRIVATE_CHANNELS, PUBLIC_CHANNELS, render
+from rebalancer.exchange_sim.okx.ws_render import (
+    PRIVATE_CHANNELS,
+    PUBLIC_CHANNELS,
+    is_candle,
+    render,
+    repeats,
+)
 from rebalancer.exchange_sim.okx.ws_session import InitialPush, Session, Subscription
 
 HEARTBEAT_S = 30.0
@@ -46,7 +52,7 @@ class OkxStreams:
         return [
             web.get("/ws/v5/public", self.public),
             web.get("/ws/v5/private", self.private),
-            web.get("/ws/v5/business", self.public),
+            web.get("/ws/v5/business", self.business),
         ]
 
     def on_event(self, event: Event) -> None:
@@ -78,11 +84,11 @@ class OkxStreams:
             await session.ws.close(code=WSCloseCode.GOING_AWAY, message=b"service upgrade")
         return len(ended)
 
-    def repeat_market(self, channels: frozenset[str]) -> None:
-        """Queue a fresh push of every public subscription to ``channels`` (a heartbeat)."""
+    def repeat_market(self) -> None:
+        """Queue a fresh push of every subscription OKX re-sends periodically (a heartbeat)."""
         for session in list(self.sessions):
             for sub in list(session.subscriptions):
-                if sub.channel in channels:
+                if repeats(sub.channel):
                     session.send(InitialPush(sub))
 
     async def close(self) -> None:
@@ -100,10 +106,16 @@ class OkxStreams:
         """``/ws/v5/private``: account and order channels after login."""
         return await self._serve(request, private=True)
 
-    async def _serve(self, request: web.Request, *, private: bool) -> web.WebSocketResponse:
+    async def business(self, request: web.Request) -> web.WebSocketResponse:
+        """``/ws/v5/business``: candle channels."""
+        return await self._serve(request, private=False, business=True)
+
+    async def _serve(
+        self, request: web.Request, *, private: bool, business: bool = False
+    ) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(heartbeat=HEARTBEAT_S)
         await ws.prepare(request)
-        session = Session(ws, private, conn_id=f"sim{next(self._ids)}")
+        session = Session(ws, private, conn_id=f"sim{next(self._ids)}", business=business)
         self.sessions.add(session)
         writer = asyncio.create_task(self._write(session), name=f"okx-ws-writer-{session.conn_id}")
         self._writers[session] = writer
@@ -199,8 +211,13 @@ class OkxStreams:
         session.send(InitialPush(sub))
 
     def _check(self, session: Session, sub: Subscription) -> Json | None:
-        channels = PRIVATE_CHANNELS if session.private else PUBLIC_CHANNELS
-        if sub.channel not in channels:
+        if session.private:
+            served = sub.channel in PRIVATE_CHANNELS
+        elif session.business:
+            served = is_candle(sub.channel)
+        else:
+            served = sub.channel in PUBLIC_CHANNELS
+        if not served:
             msg = f"Wrong URL or channel:{sub.channel},instId:{sub.inst_id} doesn't exist."
             return _error(errors.WS_CHANNEL_UNKNOWN, msg, session)
         if session.private and session.account is None:

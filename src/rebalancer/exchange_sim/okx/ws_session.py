@@ -63,11 +63,12 @@ Outbound = Json | str | Event | InitialPush
 
 @dataclass(slots=True, eq=False)
 class Session:
-    """A connected websocket client (public or private endpoint)."""
+    """A connected websocket client (public, business or private endpoint)."""
 
     ws: web.WebSocketResponse
     private: bool
     conn_id: str
+    business: bool = False
     account: str | None = None
     subscriptions: set[Subscription] = field(default_factory=set)
     books: dict[str, BookFeed] = field(default_factory=dict)
