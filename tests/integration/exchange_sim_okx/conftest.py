@@ -1,7 +1,8 @@
 """An OKX-protocol simulator on 127.0.0.1 and real ccxt clients pointed at it.
 
 Two venues speak OKX: ``okx`` (the one under test) and ``okx2`` (the other side of transfers).
-Market rules are Binance's real BTCUSDT / ETHUSDT filters (2024-09-08 exchangeInfo).
+Market rules are OKX's own BTC-USDT / ETH-USDT instruments (``tickSz``, ``lotSz``, ``minSz``;
+OKX has no minimum notional), as the simulator has them built in.
 """
 
 from __future__ import annotations
@@ -16,39 +17,20 @@ import ccxt.pro
 import pytest
 from aiohttp import web
 
-from rebalancer.domain.market import Market
+from rebalancer.exchange_sim.default_rules import OKX_BUILT_IN_INSTRUMENTS
 from rebalancer.exchange_sim.engine import Account, BookShape, Engine, ManualClock, Network
+from rebalancer.exchange_sim.engine.rules import markets_from_okx_instruments
 from rebalancer.exchange_sim.faults import FaultBook
 from rebalancer.exchange_sim.frontend import VenueContext
 from rebalancer.exchange_sim.okx import OkxFrontend, create_frontend
 
 KEY, SECRET, PASSPHRASE = "okx-key", "okx-secret", "okx-pass"
-MARKETS = [
-    Market(
-        "BTC/USDT",
-        "BTC",
-        "USDT",
-        amount_step=Decimal("0.00001"),
-        min_amount=Decimal("0.00001"),
-        min_notional=Decimal("5"),
-        price_tick=Decimal("0.01"),
-        taker_fee=Decimal("0.001"),
-        maker_fee=Decimal("0.001"),
-        max_amount=Decimal("9000"),
-    ),
-    Market(
-        "ETH/USDT",
-        "ETH",
-        "USDT",
-        amount_step=Decimal("0.0001"),
-        min_amount=Decimal("0.0001"),
-        min_notional=Decimal("5"),
-        price_tick=Decimal("0.01"),
-        taker_fee=Decimal("0.001"),
-        maker_fee=Decimal("0.001"),
-        max_amount=Decimal("9000"),
-    ),
-]
+MARKETS = markets_from_okx_instruments(
+    OKX_BUILT_IN_INSTRUMENTS,
+    ["BTC/USDT", "ETH/USDT"],
+    maker_fee=Decimal("0.001"),
+    taker_fee=Decimal("0.001"),
+)
 # Five levels of 60,000 USDT each, 1 bp apart, 2 bp spread: one BTC level holds 1 BTC at 60,000.
 SHAPE = BookShape(
     spread_bps=Decimal("2"), levels=5, level_gap_bps=Decimal("1"), level_notional=Decimal("60000")

@@ -15,7 +15,7 @@ async def test_load_markets_gives_spot_markets_with_exchange_rules(sim: Sim) -> 
     assert sorted(markets) == ["BTC/USDT", "ETH/USDT"]
     btc = markets["BTC/USDT"]
     assert (btc["id"], btc["spot"], btc["active"]) == ("BTC-USDT", True, True)
-    assert btc["precision"] == {"amount": 0.00001, "price": 0.01}
+    assert btc["precision"] == {"amount": 0.00000001, "price": 0.1}  # OKX lotSz, tickSz
     assert btc["limits"]["amount"]["min"] == 0.00001
     usdt = okx.currencies["USDT"]
     assert usdt["networks"]["TRC20"]["fee"] == 1.0
@@ -30,8 +30,8 @@ async def test_ticker_and_order_book_show_the_engine_book(sim: Sim) -> None:
     assert ticker["ask"] == 60006.0
     assert ticker["last"] == 60000.0
     book = await okx.fetch_order_book("BTC/USDT", limit=3)
-    assert [level[0] for level in book["asks"]] == [60006.0, 60012.01, 60018.01]
-    assert book["bids"][0][:2] == [59994.0, 1.0001]
+    assert [level[0] for level in book["asks"]] == [60006.0, 60012.1, 60018.1]  # on the 0.1 tick
+    assert book["bids"][0][:2] == [59994.0, 1.00010001]  # 60,000 USDT on the 1e-8 lot
 
 
 async def test_balance_shows_free_and_used_per_asset(sim: Sim) -> None:
@@ -109,8 +109,19 @@ async def test_order_errors_map_to_ccxt_exceptions(sim: Sim) -> None:
         await okx.fetch_order("999", "BTC/USDT")
     with pytest.raises(ccxt.OrderNotFound):
         await okx.cancel_order("999", "BTC/USDT")
-    with pytest.raises(ccxt.InvalidOrder, match="51020"):
-        await okx.create_order("ETH/USDT", "limit", "buy", 0.001, 2000)
+    with pytest.raises(ccxt.InvalidOrder, match="51020"):  # below ETH-USDT's minSz 0.0001
+        await okx.create_order("ETH/USDT", "limit", "buy", 0.00005, 2000)
+
+
+async def test_okx_accepts_any_order_at_or_above_min_size_whatever_its_notional(sim: Sim) -> None:
+    okx = sim.exchange()
+    await okx.load_markets()
+    assert okx.market("BTC/USDT")["limits"]["cost"]["min"] is None  # OKX publishes none
+    tiny = await okx.create_order("BTC/USDT", "market", "buy", 0.00001)  # 0.6 USDT, minSz
+    order = await okx.fetch_order(tiny["id"], "BTC/USDT")
+    assert (order["status"], order["filled"]) == ("closed", 0.00001)
+    resting = await okx.create_order("ETH/USDT", "limit", "buy", 0.0001, 2000)  # 0.2 USDT
+    assert (await okx.fetch_order(resting["id"], "ETH/USDT"))["status"] == "open"
 
 
 async def test_fills_and_closed_orders_are_listed(sim: Sim) -> None:

@@ -19,6 +19,8 @@ from rebalancer.domain.transfers import WithdrawRequest
 from rebalancer.exchange_sim.server import SimulatorServer
 from rebalancer.services.market_state import MarketState
 
+AMOUNT_STEPS = {"binance": Decimal("0.00001"), "okx": Decimal("0.00000001")}
+
 
 async def test_snapshot_of_both_venues_holds_balances_rules_and_quotes(
     market_state: MarketState,
@@ -31,7 +33,8 @@ async def test_snapshot_of_both_venues_holds_balances_rules_and_quotes(
         assert set(state.markets) == set(SYMBOLS)
         btc = state.markets["BTC/USDT"]
         assert btc.quote.bid < Decimal(60000) < btc.quote.ask
-        assert btc.rules.amount_step == Decimal("0.00001")
+        # each venue's own rules: Binance's LOT_SIZE step, OKX's lotSz
+        assert btc.rules.amount_step == AMOUNT_STEPS[venue]
 
 
 @pytest.mark.parametrize("venue", VENUES)

@@ -10,11 +10,18 @@ from tests.integration.venues.conftest import GatewayFactory
 from rebalancer.exchange_sim.server import SimulatorServer
 from rebalancer.venues.ccxt.gateway import CcxtGateway
 
+# each venue trades under its own exchange's rules: Binance's filters, OKX's lotSz/tickSz/minSz
+VENUE_RULES = {
+    "binance": (Decimal("0.00001"), Decimal("0.00001"), Decimal("0.01"), Decimal("5")),
+    "okx": (Decimal("0.00000001"), Decimal("0.00001"), Decimal("0.1"), Decimal("0")),
+}
 
-async def test_markets_carry_the_venue_rules(gateway: CcxtGateway) -> None:
+
+async def test_markets_carry_the_venue_rules(gateway: CcxtGateway, venue: str) -> None:
     markets = await gateway.load_markets()
     btc = markets["BTC/USDT"]
-    assert (btc.amount_step, btc.price_tick) == (Decimal("0.00001"), Decimal("0.01"))
+    rules = (btc.amount_step, btc.min_amount, btc.price_tick, btc.min_notional)
+    assert rules == VENUE_RULES[venue]
     assert btc.taker_fee > 0
     assert set(markets) >= {"BTC/USDT", "ETH/USDT"}
 

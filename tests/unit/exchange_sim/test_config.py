@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -111,3 +112,66 @@ def test_a_market_without_built_in_or_given_rules_is_named() -> None:
     raw["venues"]["main"]["markets"] = ["BTC/USDT", "ZZZ/USDT"]
     with pytest.raises(SimulatorConfigError, match=r"venues\.main\.markets.*ZZZ/USDT"):
         parse_config(raw)
+
+
+def okx_venue(raw: dict[str, Any], markets: list[str]) -> dict[str, Any]:
+    venue = raw["venues"]["main"]
+    venue["protocol"] = "okx"
+    venue["markets"] = markets
+    venue["accounts"][0]["passphrase"] = "p"
+    return raw
+
+
+def test_an_okx_venue_trades_under_okx_rules_with_no_minimum_notional() -> None:
+    raw = okx_venue(minimal(), ["BTC/USDT", "SOL/USDT"])
+    raw["prices"]["start"]["SOL/USDT"] = "150"
+    markets = build_engine(parse_config(raw), ManualClock()).venue("main").markets
+    btc, sol = markets["BTC/USDT"], markets["SOL/USDT"]
+    # OKX's instruments: BTC-USDT tickSz 0.1, lotSz 0.00000001, minSz 0.00001
+    assert (btc.price_tick, btc.amount_step, btc.min_amount) == (
+        Decimal("0.1"),
+        Decimal("0.00000001"),
+        Decimal("0.00001"),
+    )
+    assert (sol.price_tick, sol.amount_step, sol.min_amount) == (
+        Decimal("0.01"),
+        Decimal("0.000001"),
+        Decimal("0.001"),
+    )
+    assert btc.min_notional == sol.min_notional == 0
+
+
+def test_an_okx_market_without_okx_rules_is_named_with_the_ones_built_in() -> None:
+    raw = okx_venue(minimal(), ["BTC/USDT", "BNB/USDT"])  # Binance knows BNB; OKX's table not
+    with pytest.raises(SimulatorConfigError, match=r"no built-in okx rules for BNB/USDT.*SOL/USDT"):
+        parse_config(raw)
+
+
+def test_okx_rules_can_come_from_an_okx_instruments_reply(tmp_path: Path) -> None:
+    reply = {
+        "code": "0",
+        "msg": "",
+        "data": [
+            {
+                "instType": "SPOT",
+                "instId": "BNB-USDT",
+                "baseCcy": "BNB",
+                "quoteCcy": "USDT",
+                "tickSz": "0.1",
+                "lotSz": "0.0001",
+                "minSz": "0.01",
+                "maxLmtSz": "",
+            }
+        ],
+    }
+    (tmp_path / "okx-instruments.json").write_text(json.dumps(reply), encoding="utf-8")
+    raw = okx_venue(minimal(), ["BNB/USDT"])
+    raw["prices"]["start"] = {"BNB/USDT": "500"}
+    raw["simulator"] = {"okx_instruments": "okx-instruments.json"}
+    bnb = build_engine(parse_config(raw, tmp_path), ManualClock()).venue("main").markets["BNB/USDT"]
+    assert (bnb.price_tick, bnb.amount_step, bnb.min_amount, bnb.max_amount) == (
+        Decimal("0.1"),
+        Decimal("0.0001"),
+        Decimal("0.01"),
+        None,
+    )

@@ -200,17 +200,8 @@ class CandleHistory:
             )
             return Bar(start, close, close, close, close)
         first = self._bars[self._starts[lo]]
-        bar = Bar(
-            start,
-            first.open,
-            first.high,
-            first.low,
-            first.close,
-            first.volume,
-            first.quote_volume,
-            first.trades,
-        )
-        for key in self._starts[lo + 1 : hi]:
+        bar = Bar(start, first.open, first.open, first.open, first.open)
+        for key in self._starts[lo:hi]:
             bar.merge(self._bars[key])
         return bar
 
