@@ -6,6 +6,7 @@ import asyncio
 from decimal import Decimal
 
 import pytest
+from tests.integration.venues.conftest import GatewayFactory
 
 from rebalancer.domain.errors import AmbiguousOrderOutcome, OrderRejected
 from rebalancer.domain.market import OrderSide
@@ -114,3 +115,21 @@ async def test_reusing_a_client_id_is_ambiguous_not_rejected(gateway: CcxtGatewa
     found = await gateway.fetch_order_by_client_id("BTC/USDT", "rbdup1")
     assert found is not None
     assert found.filled == Decimal("0.01")
+
+
+async def test_the_okx_venue_fills_what_okx_rules_allow_and_refuses_below_min_size(
+    make_gateway: GatewayFactory,
+) -> None:
+    """The daemon reads OKX's minSz/lotSz (no minimum notional) from the listing, and the venue
+    enforces exactly those: an order worth 0.6 USDT is a valid OKX order."""
+    okx = await make_gateway("okx")
+    btc = (await okx.load_markets())["BTC/USDT"]
+    assert (btc.min_amount, btc.amount_step, btc.min_notional) == (
+        Decimal("0.00001"),
+        Decimal("0.00000001"),
+        Decimal(0),
+    )
+    tiny = await okx.create_order(market_order("okxtiny1", OrderSide.BUY, "0.00001"))
+    assert (tiny.status, tiny.filled) == (OrderStatus.FILLED, Decimal("0.00001"))
+    with pytest.raises(OrderRejected, match="51020"):
+        await okx.create_order(market_order("okxtiny2", OrderSide.BUY, "0.000005"))
