@@ -345,6 +345,10 @@ class Store(Protocol):
         """Ids of the deposits on ``venue`` a run was started to invest."""
         ...
 
+    async def transfer_deposit_ids(self, venue: str) -> frozenset[str]:
+        """Ids of the deposits on ``venue`` that were our own transfers arriving."""
+        ...
+
     async def get_pause(self, portfolio: str) -> PauseRecord | None:
         """The portfolio's pause (None: never paused)."""
         ...

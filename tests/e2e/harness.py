@@ -91,8 +91,13 @@ def write_daemon_config(
     shutdown_grace_s: float = 10.0,
     transfer_eta_s: int = 1,
     max_order_notional: str | None = None,
+    portfolio_extra: str = "",
 ) -> Path:
-    """The daemon TOML: paper venues (``connection`` None) or ones on an external simulator."""
+    """The daemon TOML: paper venues (``connection`` None) or ones on an external simulator.
+
+    ``portfolio_extra`` is more TOML for ``[portfolios.core]`` (sub-tables such as
+    ``[portfolios.core.contributions]``), written after its own tables.
+    """
     weights = "\n".join(f'{asset} = "{weight}"' for asset, weight in TARGETS.items())
     lines = [
         "[portfolios.core]",
@@ -115,6 +120,8 @@ def write_daemon_config(
     ]
     if approval_above is not None:
         lines += ["[portfolios.core.approval]", f'required_above_notional = "{approval_above}"']
+    if portfolio_extra:
+        lines.append(portfolio_extra)
     for venue in ("binance", "okx"):
         lines += [f"[venues.{venue}]", f'exchange = "{venue}"']
         lines.append(

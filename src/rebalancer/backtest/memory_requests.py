@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from rebalancer.domain.errors import InvalidValue
 from rebalancer.domain.plan import RunType
-from rebalancer.domain.records import DuplicateRecord, RecordNotFound, RunRecord
+from rebalancer.domain.records import DuplicateRecord, RecordNotFound, RunRecord, TransferRecord
 from rebalancer.domain.requests import Inflow, PauseRecord, RequestRecord, RunRequest
 from rebalancer.domain.runs import RunStatus, Trigger
 
@@ -24,6 +24,7 @@ class RequestJournal:
     """Mixin: what ``MemoryStore`` keeps for run requests and per portfolio."""
 
     _runs: dict[str, RunRecord]
+    _transfers: dict[str, TransferRecord]
 
     def _init_requests(self) -> None:
         self._requests: dict[str, RequestRecord] = {}
@@ -149,6 +150,14 @@ class RequestJournal:
     async def invested_deposits(self, venue: str) -> frozenset[str]:
         """Ids of the deposits on ``venue`` a run was started to invest."""
         return frozenset(deposit for place, deposit in self._inflows if place == venue)
+
+    async def transfer_deposit_ids(self, venue: str) -> frozenset[str]:
+        """Ids of the deposits on ``venue`` that were our own transfers arriving."""
+        return frozenset(
+            t.deposit_id
+            for t in self._transfers.values()
+            if t.destination == venue and t.deposit_id is not None
+        )
 
     async def get_pause(self, portfolio: str) -> PauseRecord | None:
         """The portfolio's pause."""

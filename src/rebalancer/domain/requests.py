@@ -19,7 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from rebalancer.domain.plan import RunType
-from rebalancer.domain.policy import CalendarRule
+from rebalancer.domain.policy import CalendarEvery, CalendarRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +97,8 @@ class ScheduledRun:
     def key(self) -> str:
         """What identifies the entry whatever its position in the file."""
         amount = "" if self.amount is None else f"{self.amount.normalize():f}"
-        months = ",".join(str(m) for m in self.rule.months)
+        quarterly = self.rule.every is CalendarEvery.QUARTERLY
+        months = ",".join(str(m) for m in self.rule.months) if quarterly else ""
         return (
             f"{self.run_type.value}:{amount}:{self.venue or ''}:"
             f"{self.rule.every.value}:{self.rule.day}:{months}"
@@ -112,3 +113,16 @@ class Inflow:
     deposit_id: str
     asset: str
     amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class StandingOrders:
+    """The runs a portfolio's config asks the daemon to request by itself."""
+
+    contributions: ContributionRule | None = None
+    schedule: tuple[ScheduledRun, ...] = ()
+
+    @property
+    def any(self) -> bool:
+        """True when there is something to watch for."""
+        return self.contributions is not None or bool(self.schedule)

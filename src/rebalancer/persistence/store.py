@@ -339,6 +339,11 @@ class SqlStore:
         async with self._read() as session:
             return await RequestRepository(session).invested_deposits(venue)
 
+    async def transfer_deposit_ids(self, venue: str) -> frozenset[str]:
+        """Ids of the deposits on ``venue`` that were our own transfers arriving."""
+        async with self._read() as session:
+            return await TransferRepository(session).deposit_ids(venue)
+
     async def get_pause(self, portfolio: str) -> PauseRecord | None:
         """The portfolio's pause (None: never paused)."""
         async with self._read() as session:

@@ -35,8 +35,10 @@ from rebalancer.services.execution_settings import (
 from rebalancer.services.executor import Executor
 from rebalancer.services.market_state import MarketDataSettings, MarketState
 from rebalancer.services.narration import narrating
+from rebalancer.services.operations import Desk
 from rebalancer.services.rebalance_cycle import CycleDeps, RebalanceCycle
 from rebalancer.services.recovery import Recovery
+from rebalancer.services.standing_orders import StandingOrderWatch
 from rebalancer.services.transit import Transit, consistent_snapshot
 from rebalancer.settings import AppConfig, PortfolioConfig
 
@@ -199,7 +201,13 @@ def assemble(wiring: Wiring, config: AppConfig, stop: asyncio.Event) -> Assembly
             plan_json=dump_plan,
         )
         cycle = RebalanceCycle(store, clock, executor, gateways, deps, events=events)
-        portfolios[name] = PortfolioWork(policy, cycle, deps)
+        orders = config.portfolios[name].standing_orders()
+        standing = (
+            StandingOrderWatch(policy, orders, Desk(store, clock, events), gateways)
+            if orders.any
+            else None
+        )
+        portfolios[name] = PortfolioWork(policy, cycle, deps, standing)
     recovery = Recovery(
         store, clock, breaker, recovery_settings(config), dict(wiring.gateways), events=hub
     )

@@ -21,7 +21,10 @@ A check of one portfolio (``check``), in order:
    starts and no request is taken: the plan that sent it already counted on it, and planning
    around it would move the same money twice (a second transfer, then trades to undo the
    first when it lands);
-7. otherwise the triggers decide (drift, calendar, cooldown, or a manual request); a run
+7. the portfolio's standing orders are looked at: a recurring run whose date has come, or a
+   deposit from outside to invest (``StandingOrderWatch``), is requested and taken at once
+   (it waits like any request while the portfolio is paused or money is in transit);
+8. otherwise the triggers decide (drift, calendar, cooldown, or a manual request); a run
    starts when they say so.
 
 Every snapshot a check takes is kept in the Store as the portfolio's latest, so commands beside
@@ -34,10 +37,8 @@ up to the grace period, then cancel what is left.
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 from rebalancer.core.drift import drift_of_snapshot
@@ -55,6 +56,14 @@ from rebalancer.domain.snapshot import Snapshot
 from rebalancer.ports import Clock, EventSink, Store
 from rebalancer.services import operations
 from rebalancer.services.breaker_keeper import BreakerKeeper
+from rebalancer.services.check_values import (
+    Assembly,
+    CheckAction,
+    CheckResult,
+    PortfolioWork,
+    ended_text,
+    paused_text,
+)
 from rebalancer.services.event_hub import EventHub
 from rebalancer.services.narration import (
     describe_drift,
@@ -63,8 +72,6 @@ from rebalancer.services.narration import (
     describe_transfer,
 )
 from rebalancer.services.rebalance_cycle import (
-    CycleDeps,
-    RebalanceCycle,
     approvals_since_parked,
 )
 from rebalancer.services.recovery import Recovery, RecoveryReport
@@ -79,43 +86,7 @@ SnapshotObserver = Callable[[Policy, Snapshot, RunRecord | None], None]
 
 APPROVED = RunApproved.__name__
 
-
-class CheckAction(enum.StrEnum):
-    """What one check of a portfolio did."""
-
-    SKIPPED = "skipped"  # not checked now (busy, stopping, breaker, venue, waiting)
-    IDLE = "idle"  # checked: no trigger fired
-    RAN = "ran"  # a run started (or an approved one went ahead) and ended or parked
-    FAILED = "failed"  # the check itself raised (logged with its traceback)
-
-
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    """The outcome of one check, with a sentence for people and the run if one ran."""
-
-    portfolio: str
-    action: CheckAction
-    reason: str
-    run: RunRecord | None = None
-    attention: bool = False  # a person should look (breaker, unreconciled venue, no data)
-
-
-@dataclass(frozen=True, slots=True)
-class PortfolioWork:
-    """One portfolio as the loop drives it: its policy, its run cycle and the cycle's inputs."""
-
-    policy: Policy
-    cycle: RebalanceCycle
-    deps: CycleDeps
-
-
-@dataclass(frozen=True, slots=True)
-class Assembly:
-    """What the loop works with, swapped as one value when the config is reloaded."""
-
-    portfolios: Mapping[str, PortfolioWork]
-    breaker: BreakerKeeper
-    recovery: Recovery
+__all__ = ["APPROVED", "Assembly", "CheckAction", "CheckResult", "DaemonLoop", "PortfolioWork"]
 
 
 def bare_command(*words: str) -> str:
@@ -294,6 +265,8 @@ class DaemonLoop:
             snapshot = await self._watch(work)
         except VenueError as error:
             return CheckResult(name, CheckAction.SKIPPED, f"no snapshot: {error}", attention=True)
+        if work.standing is not None and (asked := await work.standing.next_request(snapshot)):
+            return await self._in_flight(work, asked)  # a deposit to invest, a scheduled run
         return await self._decide(work, snapshot, pause, manual=manual)
 
     async def _decide(
@@ -310,7 +283,7 @@ class DaemonLoop:
             manual=manual,
         )
         if pause is not None:
-            why = f"{_paused(pause)}; {decision.reason}; {describe_drift(drift)}"
+            why = f"{paused_text(pause)}; {decision.reason}; {describe_drift(drift)}"
             return CheckResult(name, CheckAction.SKIPPED, why)
         if snapshot.in_transit:
             why = f"waiting for {describe_in_transit(snapshot.in_transit)}; {describe_drift(drift)}"
@@ -340,7 +313,7 @@ class DaemonLoop:
         """A run started: how it ended, or that it waits for a person (a warning, with a hint)."""
         if run.status is RunStatus.AWAITING_APPROVAL:
             return CheckResult(name, CheckAction.RAN, self._awaits(run), run, attention=True)
-        return CheckResult(name, CheckAction.RAN, _ended(run), run)
+        return CheckResult(name, CheckAction.RAN, ended_text(run), run)
 
     async def _watch(self, work: PortfolioWork) -> Snapshot:
         """Take a snapshot, show it to the observers and keep it as the portfolio's latest."""
@@ -411,7 +384,7 @@ class DaemonLoop:
         if not approvals:
             return CheckResult(name, CheckAction.SKIPPED, self._awaits(run), attention=True)
         if pause := await operations.paused(self._store, name):
-            why = f"run {run.id} is approved but {_paused(pause)}"
+            why = f"run {run.id} is approved but {paused_text(pause)}"
             return CheckResult(name, CheckAction.SKIPPED, why)
         if self._breaker.state is not BreakerState.ACTIVE:
             why = f"run {run.id} is approved but the circuit breaker is {self._breaker.state.value}"
@@ -469,7 +442,7 @@ class DaemonLoop:
                     cost=ZERO,
                 )
             )
-            return CheckResult(name, CheckAction.RAN, _ended(ended), ended, attention=True)
+            return CheckResult(name, CheckAction.RAN, ended_text(ended), ended, attention=True)
         why = f"{asked} requested by {request.requested_by}"
         ended = await self._guarded(
             name,
@@ -490,7 +463,7 @@ class DaemonLoop:
             return CheckResult(name, CheckAction.SKIPPED, f"request {run.id} is being carried out")
         if pause := await operations.paused(self._store, name):
             return CheckResult(
-                name, CheckAction.SKIPPED, f"request {run.id} waits: {_paused(pause)}"
+                name, CheckAction.SKIPPED, f"request {run.id} waits: {paused_text(pause)}"
             )
         if held := self._held_back(work):
             why = f"request {run.id} waits: {held}"
@@ -547,16 +520,3 @@ class DaemonLoop:
         if late:
             await asyncio.wait(late, timeout=5.0)
         return not late
-
-
-def _paused(pause: PauseRecord) -> str:
-    """``paused by alice since 2026-11-22 10:00 UTC (venue maintenance)``."""
-    since = pause.at.strftime("%Y-%m-%d %H:%M UTC")
-    reason = f" ({pause.reason})" if pause.reason else ""
-    return f"paused by {pause.by} since {since}{reason}: `rebalancer unpause {pause.portfolio}`"
-
-
-def _ended(run: RunRecord) -> str:
-    """A sentence on how a run ended (or where it stopped)."""
-    reason = f": {run.reason}" if run.reason else ""
-    return f"run {run.id} {run.status.value}{reason}"

@@ -25,7 +25,7 @@ the daemon writes the same events to the Store's log.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -47,7 +47,7 @@ from rebalancer.domain.money import format_decimal
 from rebalancer.domain.plan import RunType
 from rebalancer.domain.policy import Policy
 from rebalancer.domain.records import RecordNotFound, RunRecord
-from rebalancer.domain.requests import PauseRecord, RunRequest
+from rebalancer.domain.requests import Inflow, PauseRecord, RunRequest
 from rebalancer.domain.runs import RunStatus, Trigger
 from rebalancer.domain.snapshot import Snapshot
 from rebalancer.ports import Clock, EventSink, Store
@@ -223,14 +223,21 @@ async def request_run(
     by: str,
     snapshot: Snapshot | None = None,
     trigger: Trigger = Trigger.MANUAL,
+    key: str | None = None,
+    inflows: Sequence[Inflow] = (),
 ) -> RequestAccepted:
     """Check ``request`` (against ``snapshot``'s holdings when given) and store it as a NEW run.
 
     Nothing is written when it is refused. The running daemon takes it within a second; a
-    stopped daemon takes it when it starts.
+    stopped daemon takes it when it starts. The daemon's own requests pass ``trigger``
+    (``deposit``, ``schedule``), a ``key`` that makes them once only, and the ``inflows`` (the
+    deposits) an invest_cash run is for; a second request under the same key, or for a deposit
+    already being invested, raises ``DuplicateRecord`` and writes nothing.
     """
     check_request(policies, request, snapshot)
-    run = await desk.store.create_requested_run(request, trigger, by, at=desk.clock.now())
+    run = await desk.store.create_requested_run(
+        request, trigger, by, key=key, inflows=inflows, at=desk.clock.now()
+    )
     await desk.events.publish(
         RunRequested(
             at=run.created_at,

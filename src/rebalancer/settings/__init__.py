@@ -10,6 +10,7 @@ from rebalancer.settings.operators import AlertsConfig, ApiConfig, SlackConfig, 
 from rebalancer.settings.portfolio import PortfolioConfig
 from rebalancer.settings.routes import RouteConfig
 from rebalancer.settings.snapshot_check import check_against_snapshot
+from rebalancer.settings.standing import ContributionsConfig, ScheduleEntryConfig
 from rebalancer.settings.subsystems import DaemonConfig, LogFormat, MarketDataConfig, RiskConfig
 from rebalancer.settings.trading import (
     ApprovalConfig,
@@ -26,6 +27,7 @@ __all__ = [
     "AppConfig",
     "ApprovalConfig",
     "CalendarConfig",
+    "ContributionsConfig",
     "DaemonConfig",
     "DriftBandConfig",
     "ExecutionConfig",
@@ -36,6 +38,7 @@ __all__ = [
     "PortfolioConfig",
     "RiskConfig",
     "RouteConfig",
+    "ScheduleEntryConfig",
     "SlackConfig",
     "TelegramConfig",
     "VenueConfig",

@@ -14,7 +14,9 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from rebalancer.domain.money import HUNDRED, format_decimal
 from rebalancer.domain.policy import Constraints, Policy, RebalanceTo
+from rebalancer.domain.requests import StandingOrders
 from rebalancer.settings.fields import Asset, ConfigModel, Name, NonNegative, Percent, rules_error
+from rebalancer.settings.standing import ContributionsConfig, ScheduleEntryConfig
 from rebalancer.settings.trading import ApprovalConfig, ExecutionConfig, LimitsConfig
 from rebalancer.settings.triggers import CalendarConfig, DriftBandConfig
 
@@ -54,6 +56,12 @@ class PortfolioConfig(ConfigModel):
     )
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
     approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
+    contributions: ContributionsConfig | None = Field(
+        default=None, description="omit: deposits are left as cash"
+    )
+    schedule: tuple[ScheduleEntryConfig, ...] = Field(
+        default=(), description="recurring invest_cash or withdraw runs by calendar"
+    )
 
     @field_validator("venues")
     @classmethod
@@ -116,6 +124,28 @@ class PortfolioConfig(ConfigModel):
         if problems:
             raise rules_error(problems)
         return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule_on_own_venues(
+        cls, value: tuple[ScheduleEntryConfig, ...], info: ValidationInfo
+    ) -> tuple[ScheduleEntryConfig, ...]:
+        venues = info.data.get("venues")
+        problems = [
+            (f"{index}.venue", f"{entry.venue} is not one of the portfolio's venues")
+            for index, entry in enumerate(value)
+            if venues is not None and entry.venue is not None and entry.venue not in venues
+        ]
+        if problems:
+            raise rules_error(problems)
+        return value
+
+    def standing_orders(self) -> StandingOrders:
+        """The runs the daemon requests by itself for this portfolio (deposits, schedule)."""
+        return StandingOrders(
+            contributions=self.contributions.to_rule() if self.contributions else None,
+            schedule=tuple(entry.to_run() for entry in self.schedule),
+        )
 
     def to_policy(self, name: str) -> Policy:
         """The pure domain policy the planner and the triggers consume."""

@@ -89,7 +89,8 @@ def validation_problems(
         location = tuple(p for p in detail["loc"] if p not in _SKIPPED_LOCATION_PARTS)
         if detail["type"] == RULES_ERROR:
             for at, message in detail.get("ctx", {})["rules"]:
-                yield location + tuple(p for p in at.split(".") if p), message
+                parts = (int(p) if p.isdigit() else p for p in at.split(".") if p)
+                yield location + tuple(parts), message  # "2.venue": list position 2
         else:
             yield location, _message(detail, location, root)
 

@@ -81,12 +81,29 @@ def portfolio_lines(name: str, portfolio: PortfolioConfig) -> list[str]:
     ]
     if portfolio.drift_band is None and portfolio.calendar is None:
         lines.append("  no drift band and no calendar: it rebalances only when asked to")
+    lines += [f"  {line}" for line in standing_lines(portfolio)]
     execution = portfolio.execution
     lines.append(
         f"  execution: {execution.order_type} orders, "
         f"up to {_plural(execution.max_rounds, 'round')} per run"
     )
     lines += [f"  {line}" for line in _limit_lines(portfolio)]
+    return lines
+
+
+def standing_lines(portfolio: PortfolioConfig) -> list[str]:
+    """The runs the daemon requests by itself: deposits invested, recurring runs."""
+    quote, lines = portfolio.quote, []
+    contributions = portfolio.contributions
+    if contributions is not None and contributions.enabled:
+        least = format_decimal(contributions.min_amount)
+        lines.append(f"contributions: deposits of {quote} (at least {least}) are invested")
+    elif contributions is not None:
+        lines.append("contributions: off (deposits are left as cash)")
+    for entry in portfolio.schedule:
+        amount = f" {format_decimal(entry.amount)} {quote}" if entry.amount is not None else ""
+        venue = f" at {entry.venue}" if entry.venue else ""
+        lines.append(f"schedule: {entry.type}{amount}{venue} {calendar_text(entry)}")
     return lines
 
 

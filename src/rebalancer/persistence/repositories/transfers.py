@@ -123,3 +123,10 @@ class TransferRepository:
             .order_by(TransferRow.created_at, TransferRow.id)
         )
         return [_record(row) for row in await self._session.scalars(query)]
+
+    async def deposit_ids(self, destination: str) -> frozenset[str]:
+        """The venue's deposit ids our transfers to ``destination`` arrived as."""
+        query = select(TransferRow.deposit_id).where(
+            TransferRow.destination == destination, TransferRow.deposit_id.is_not(None)
+        )
+        return frozenset(str(found) for found in await self._session.scalars(query))
