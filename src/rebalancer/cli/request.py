@@ -104,8 +104,9 @@ async def _request(args: argparse.Namespace) -> int:
     from rebalancer.domain.requests import RunRequest
     from rebalancer.runtime.clock import SystemClock
     from rebalancer.runtime.operator_view import portfolio_view
-    from rebalancer.runtime.state import config_and_store, operator_name, policies_of
+    from rebalancer.runtime.state import config_store, operator_name, policies_of
     from rebalancer.services import operations
+    from rebalancer.settings import load_config
 
     by = operator_name(args.by)
     request = RunRequest(
@@ -115,23 +116,21 @@ async def _request(args: argparse.Namespace) -> int:
         venue=args.venue,
         partial=args.partial,
     )
-    async with config_and_store(args.config) as (config, store):
-        policies = policies_of(config)
+    config = load_config(args.config)
+    policies = policies_of(config)
+    try:
+        operations.check_request(policies, request)  # before any database or venue is touched
+    except operations.OperationRefused as refused:
+        print(f"rebalancer request: {refused}", file=sys.stderr)
+        return EXIT_USAGE
+    clock = SystemClock()
+    async with config_store(args.config) as store:
         try:
-            operations.check_request(policies, request)  # before reading any venue
             view = await portfolio_view(
-                config,
-                store,
-                request.portfolio,
-                SystemClock(),
-                simulator_config=args.simulator_config,
+                config, store, request.portfolio, clock, simulator_config=args.simulator_config
             )
             accepted = await operations.request_run(
-                operations.Desk.of(store, SystemClock()),
-                policies,
-                request,
-                by=by,
-                snapshot=view.snapshot,
+                operations.Desk.of(store, clock), policies, request, by=by, snapshot=view.snapshot
             )
         except operations.OperationRefused as refused:
             print(f"rebalancer request: {refused}", file=sys.stderr)
