@@ -6,8 +6,10 @@ A simulator (static prices) and the daemon run as subprocesses, the daemon check
 the simulator's order log every 10 ms until a new order appears. Its ``created_ms`` (the time
 the venue accepted it, on the simulator's wall clock) is the acknowledgement. The price
 alternates between two levels so each breach is fresh. The next sample starts once the check
-that ran the run has let go (its ``core: ran`` line), plus ``--pause-s``: every breach meets an
-idle daemon. (The daemon's ``[risk] max_price_jump_percent`` is raised so the deliberate jumps
+that ran the run has let go (its ``core: ran`` line), plus ``--pause-s`` (2 s): every breach
+meets an idle daemon, and the runs stay within ccxt's request budget for OKX (a run every
+second would need more than the ~9 cost units per second ccxt allows there, and requests would
+queue). (The daemon's ``[risk] max_price_jump_percent`` is raised so the deliberate jumps
 are not refused as bad data.)
 
 Reported per sample and as medians:
@@ -109,7 +111,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=7)
     parser.add_argument("--check-interval-s", type=float, default=1.0)
-    parser.add_argument("--pause-s", type=float, default=0.5, help="idle time before a breach")
+    parser.add_argument(
+        "--pause-s",
+        type=float,
+        default=2.0,
+        help="idle time before a breach (shorter: the runs outpace ccxt's request budget)",
+    )
     args = parser.parse_args()
     with world(
         balances=INSIDE, check_interval_s=args.check_interval_s, extra_daemon_toml=RISK

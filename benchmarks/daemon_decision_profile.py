@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from daemon_world import world
+from rebalancer.core.planner import load_solver
 from rebalancer.runtime import assembly
 from rebalancer.runtime.assembly import build_loop
 from rebalancer.runtime.daemon import RunOptions, open_adapters
@@ -47,6 +48,7 @@ from rebalancer.settings import load_config
 INSIDE = {"binance": {"BTC": "0.2", "ETH": "4", "USDT": "3000"}, "okx": {"USDT": "3000"}}
 BREACH_PRICES = ("81000", "42000")
 RISK = "\n[risk]\nmax_price_jump_percent = 100\nmax_cross_venue_deviation_percent = 5\n"
+PAUSE_S = 2.0
 GATEWAY_CALLS = (
     "create_order",
     "fetch_balances",
@@ -128,7 +130,12 @@ def pin_price(control_url: str, price: str) -> None:
 
 
 async def profile(
-    config_path: Any, control_url: str, samples: int, timeline: int, cpu: cProfile.Profile | None
+    config_path: Any,
+    control_url: str,
+    samples: int,
+    timeline: int,
+    cpu: cProfile.Profile | None,
+    slow_ms: float,
 ) -> None:
     """Run the samples in process and print the spans and the summary."""
     recorder = Recorder()
@@ -143,12 +150,14 @@ async def profile(
             recorder.wrap_methods(gateway, f"{venue}", list(GATEWAY_CALLS))
         recorder.wrap_methods(wiring.market_state, "market_state", ["refresh"])
         recorder.wrap_methods(wiring.events, "events", ["publish"])
+        load_solver()  # as the daemon does at start-up
         loop = build_loop(wiring, asyncio.Event())
         await loop.recover()
         await loop.check("core")  # the first check settles the start (nothing to do)
         per_step: dict[str, list[float]] = defaultdict(list)
         halves: dict[str, list[float]] = defaultdict(list)
         for number in range(samples):
+            await asyncio.sleep(PAUSE_S)  # within ccxt's request budget (as the breach benchmark)
             price = BREACH_PRICES[number % 2]
             pin_price(control_url, price)
             await _quote_seen(wiring, price)
@@ -177,7 +186,7 @@ async def profile(
                     totals[span.name] += (span.end - span.start) * 1000
             for name, total in totals.items():
                 per_step[name].append(total)
-            if number < timeline:
+            if number < timeline or (ack - started) * 1000 > slow_ms:
                 _print_timeline(number + 1, spans, started, ack)
             print(
                 f"sample {number + 1}: check->decision {(decision - started) * 1000:.1f} ms, "
@@ -220,12 +229,15 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=7)
     parser.add_argument("--timeline", type=int, default=1, help="samples whose spans to print")
     parser.add_argument("--cpu", type=int, default=0, help="print the top N of a cProfile")
+    parser.add_argument(
+        "--slow-ms", type=float, default=1e9, help="also print the spans of slower samples"
+    )
     args = parser.parse_args()
     cpu = cProfile.Profile() if args.cpu else None
     # a long interval: nothing but this script checks the portfolio
     with world(balances=INSIDE, check_interval_s=3600, extra_daemon_toml=RISK) as here:
         control = str(here.sim.connection["control_url"])
-        asyncio.run(profile(here.config, control, args.samples, args.timeline, cpu))
+        asyncio.run(profile(here.config, control, args.samples, args.timeline, cpu, args.slow_ms))
     if cpu is not None:  # CPU time of the checks (waits on sockets and disks are not in it)
         pstats.Stats(cpu).sort_stats("tottime").print_stats(args.cpu)
 

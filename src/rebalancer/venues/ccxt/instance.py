@@ -26,12 +26,11 @@ DEFAULT_TIMEOUT_MS = 10_000
 # however long ago that was (~200 ms after a Binance account read, ~40 ms after a ticker read).
 # A check's snapshot and the order that follows pay that on every request. ccxt's rolling-window
 # limiter instead allows ``window / rateLimit`` cost units in any window: the same long-run rate,
-# and a short burst goes at once. The window must hold the costliest single call we make
-# (Binance's open orders without a symbol: 16 units of the 10 s window's 200; OKX's balance: 2
-# of 90), or ccxt would never send it. The daemon's bursts are a handful of requests (a
-# snapshot's reads, an order), far inside every exchange's own window limits; sustained
-# traffic is still paced at ccxt's rate.
-RATE_LIMIT_WINDOW_MS = 10_000
+# and a short burst goes at once. Two seconds (OKX's own window per endpoint) hold a check's
+# burst (a few units) and the costliest single call we make (Binance's open orders without a
+# symbol: 16 of 40 units; OKX's balance: 2 of 18), which they must, or ccxt would never send
+# it. A saturated window makes a request wait at most that long.
+RATE_LIMIT_WINDOW_MS = 2_000
 
 # Options per ccxt id, before the venue's own; keys follow ccxt's spelling.
 DEFAULT_OPTIONS: Mapping[str, Mapping[str, Any]] = {
