@@ -61,15 +61,16 @@ class PriceFeed:
 
     def apply(self, index: int) -> None:
         """Set every listed market's mid (and spread) to bar ``index``."""
+        venues = [self._venues.engine.venues[name] for name in self._names]
         for symbol, closes, spreads in self._series:
             close = closes[index]
-            if math.isnan(close):
+            if math.isnan(close):  # no bar: a gap, or not listed
                 continue
             mid = Decimal(repr(close))
             spread = spreads[index] if isinstance(spreads, list) else spreads
-            for name in self._names:
-                if self._venues.is_listed(name, symbol):
-                    self._venues.set_mid(name, symbol, mid, spread)
+            for venue in venues:
+                if symbol in venue.markets:
+                    venue.set_mid(symbol, mid, spread)
 
 
 def spread_bps(

@@ -355,7 +355,7 @@ class MemoryStore(RequestJournal):
             raise InvalidValue(f"event.payload: expected a mapping, got {type(payload).__name__}")
         if run_id is not None and run_id not in self._runs:
             raise RecordNotFound(f"event {kind}: run {run_id!r} not found")
-        stored = json.loads(_dump(dict(payload), "event.payload"))
+        stored = _as_stored(dict(payload), "event.payload")
         record = EventRecord(len(self._events) + 1, self._at(at), kind, stored, run_id)
         self._events.append(record)
         if run_id is not None:
@@ -493,11 +493,25 @@ def _plan_nodes(run_id: str, round_: int, plan: Any) -> tuple[PlanNodeRecord, ..
     return tuple(nodes)
 
 
-def _dump(value: object, what: str) -> str:
-    """JSON text as the database stores it: Decimals as strings, floats refused."""
-    _refuse_floats(value, what)
+def _as_stored(value: Any, what: str) -> Any:
+    """``value`` as the database returns it after storing it as JSON text.
+
+    The same as writing it as JSON and reading it back (keys sorted, Decimals as exact
+    strings, times in ISO form, enums as values, tuples and sets as lists, floats refused),
+    without writing the text: events are many in a backtest.
+    """
+    if isinstance(value, dict):
+        return {str(key): _as_stored(value[key], f"{what}.{key}") for key in sorted(value)}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_as_stored(item, f"{what}[{index}]") for index, item in enumerate(value)]
+    if isinstance(value, float):
+        raise InvalidValue(f"{what}: floats are not stored; use a decimal string or Decimal")
+    if isinstance(value, enum.Enum):
+        return value.value
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
     try:
-        return json.dumps(value, default=_encode, sort_keys=True, separators=(",", ":"))
+        return _encode(value)
     except (TypeError, ValueError) as error:
         raise InvalidValue(f"{what}: cannot be stored as JSON ({error})") from None
 
@@ -514,14 +528,3 @@ def _encode(value: object) -> object:
     if isinstance(value, (tuple, set, frozenset)):
         return list(value)
     raise TypeError(f"{type(value).__name__} is not JSON")
-
-
-def _refuse_floats(value: object, what: str) -> None:
-    if isinstance(value, float):
-        raise InvalidValue(f"{what}: floats are not stored; use a decimal string or Decimal")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _refuse_floats(item, f"{what}.{key}")
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            _refuse_floats(item, f"{what}[{index}]")

@@ -57,11 +57,19 @@ class Series:
     close: Floats
     high: Floats
     low: Floats
+    file_first: int = 0  # the file's first and last bar, even when only some bars were read
+    file_last: int = 0
 
     def where(self, keep: npt.NDArray[np.bool_]) -> Series:
         """The bars where ``keep`` is true."""
         return Series(
-            self.source, self.opens[keep], self.close[keep], self.high[keep], self.low[keep]
+            self.source,
+            self.opens[keep],
+            self.close[keep],
+            self.high[keep],
+            self.low[keep],
+            self.file_first,
+            self.file_last,
         )
 
 
@@ -126,27 +134,33 @@ def load_prices(
 ) -> PriceTable:
     """Read each asset's file(s) and lay them on the grid from ``start`` to ``end`` (dates).
 
-    ``start`` defaults to the first bar of any asset, ``end`` to the last. Raises
-    ``PriceDataError`` naming what is missing or malformed.
+    ``start`` defaults to the first bar of any asset, ``end`` to the last. Only the lines in
+    that range are parsed. Raises ``PriceDataError`` naming what is missing or malformed.
     """
     if interval not in INTERVALS:
         raise PriceDataError(f"interval: expected one of {', '.join(INTERVALS)}, got {interval!r}")
     if not directory.is_dir():
         raise PriceDataError(f"--prices {directory}: not a directory")
     step = INTERVALS[interval]
-    series = {asset: _asset_series(directory, asset, quote, interval) for asset in assets}
-    first = min(int(s[0].opens[0]) for s in series.values() if len(s[0].opens))
-    last = max(int(s[-1].opens[-1]) for s in series.values() if len(s[-1].opens))
-    lo = _epoch(start) if start is not None else first
-    hi = _epoch(end) + 86400 - 1 if end is not None else last
-    lo = math.ceil(lo / step) * step
+    since = _epoch(start) if start is not None else None
+    until = _epoch(end) + 86400 - 1 if end is not None else None
+    fine = {
+        asset: read_series(_file(directory, asset, quote, interval), since, until)
+        for asset in assets
+    }
+    first = min(series.file_first for series in fine.values())
+    last = max(series.file_last for series in fine.values())
+    lo = math.ceil((since if since is not None else first) / step) * step
+    hi = until if until is not None else last
     if hi < lo:
         raise PriceDataError(f"no bars between {_day(lo)} and {_day(hi)}")
     opens = np.arange(lo, hi + 1, step, dtype=np.int64)
     table = {}
-    for asset, parts in series.items():
-        ends = int(parts[-1].opens[-1])
-        used = [p for p in parts if ((p.opens >= lo) & (p.opens <= hi)).any()] or parts[-1:]
+    for asset, series in fine.items():
+        earlier = _earlier(directory, asset, quote=quote, interval=interval, fine=series, lo=lo)
+        parts = [*earlier, series]
+        used = [p for p in parts if len(p.opens)] or parts[-1:]
+        ends = series.file_last
         table[asset] = _on_grid(
             asset,
             _joined(used, step),
@@ -154,10 +168,36 @@ def load_prices(
             tuple(p.source for p in used),
             ends_at=ends if ends < last else None,
         )
-    missing = [a for a, bars in table.items() if not bars.listed_anywhere]
-    if len(missing) == len(table):
+    if not any(bars.listed_anywhere for bars in table.values()):
         raise PriceDataError(f"no asset has a bar between {_day(lo)} and {_day(hi)}")
     return PriceTable(interval, step, opens, table)
+
+
+def _file(directory: Path, asset: str, quote: str, interval: str) -> Path:
+    path = _find(directory, asset, quote, interval)
+    if path is None:
+        tried = ", ".join(p.name for p in candidate_files(directory, asset, quote, interval))
+        raise PriceDataError(f"{asset}: no price file in {directory} (looked for {tried})")
+    return path
+
+
+def _earlier(
+    directory: Path, asset: str, *, quote: str, interval: str, fine: Series, lo: int
+) -> list[Series]:
+    """Coarser files' bars from ``lo`` up to where the interval's own file starts."""
+    parts: list[Series] = []
+    begins = fine.file_first
+    for coarser in COARSER[interval]:
+        if begins <= lo:
+            break
+        path = _find(directory, asset, quote, coarser)
+        if path is None:
+            continue
+        before = read_series(path, lo, begins - 1)
+        if len(before.opens):
+            parts.insert(0, before)
+            begins = before.file_first if before.file_first > lo else lo
+    return parts
 
 
 def _epoch(moment: datetime) -> int:
@@ -182,24 +222,6 @@ def _find(directory: Path, asset: str, quote: str, interval: str) -> Path | None
     return next(
         (p for p in candidate_files(directory, asset, quote, interval) if p.is_file()), None
     )
-
-
-def _asset_series(directory: Path, asset: str, quote: str, interval: str) -> list[Series]:
-    """The interval's file, preceded by coarser files where they reach further back."""
-    path = _find(directory, asset, quote, interval)
-    if path is None:
-        tried = ", ".join(p.name for p in candidate_files(directory, asset, quote, interval))
-        raise PriceDataError(f"{asset}: no price file in {directory} (looked for {tried})")
-    parts = [read_series(path)]
-    for coarser in COARSER[interval]:
-        earlier = _find(directory, asset, quote, coarser)
-        if earlier is None:
-            continue
-        before = read_series(earlier)
-        keep = before.opens < parts[0].opens[0]
-        if keep.any():
-            parts.insert(0, before.where(keep))
-    return parts
 
 
 def _joined(parts: list[Series], step: int) -> Series:
@@ -243,8 +265,12 @@ def _on_grid(
     return AssetBars(asset, close, high, low, first, last, gaps, delisted, sources)
 
 
-def read_series(path: Path) -> Series:
-    """Read one CSV file of bars (Binance or Yahoo columns), oldest first."""
+def read_series(path: Path, since: int | None = None, until: int | None = None) -> Series:
+    """Read one CSV file of bars (Binance or Yahoo columns), oldest first.
+
+    Only bars opening from ``since`` to ``until`` (epoch seconds, inclusive) are kept; the
+    file's first and last bar are recorded all the same.
+    """
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as error:
@@ -258,7 +284,13 @@ def read_series(path: Path) -> Series:
             f"{path}: line 1: expected a header with a time column "
             f"({', '.join(TIME_COLUMNS)}) and close, got {lines[0]!r}"
         )
-    rows = [line.split(",") for line in lines[1:] if line.strip()]
+    body = [line for line in lines[1:] if line.strip()]
+    if not body:
+        raise PriceDataError(f"{path}: no bars")
+    extent = [body[0], body[-1]]
+    if since is not None or until is not None:
+        body = _in_range(body, when, since, until)
+    rows = [line.split(",") for line in extent + body]
     columns: dict[str, int] = {
         name: header.index(name) for name in ("close", "high", "low") if name in header
     }
@@ -270,20 +302,47 @@ def read_series(path: Path) -> Series:
         }
     except (ValueError, IndexError) as error:
         raise PriceDataError(f"{path}: {_bad_line(rows, when, columns)} ({error})") from None
+    stamps_all = opens.astype(np.int64)
+    file_first, file_last = int(stamps_all[0]), int(stamps_all[1])
+    values = {name: column[2:] for name, column in values.items()}
+    stamps = stamps_all[2:]
+    if since is not None or until is not None:
+        keep = (stamps >= (since if since is not None else stamps_all[0])) & (
+            stamps <= (until if until is not None else stamps_all[1])
+        )
+        stamps = stamps[keep]
+        values = {name: column[keep] for name, column in values.items()}
     close = values["close"]
-    stamps = opens.astype(np.int64)
     if len(stamps) > 1 and not (np.diff(stamps) > 0).all():
         raise PriceDataError(f"{path}: bar times must increase line by line")
     if (close <= 0).any() or np.isnan(close).any():
         bad = int(np.flatnonzero(~(close > 0))[0])
-        raise PriceDataError(f"{path}: line {bad + 2}: close must be a positive number")
+        when_bad = datetime.fromtimestamp(int(stamps[bad]), tz=UTC).isoformat()
+        raise PriceDataError(f"{path}: the bar of {when_bad}: close must be a positive number")
     return Series(
         path.name,
         stamps,
         close,
         values.get("high", close.copy()),
         values.get("low", close.copy()),
+        file_first,
+        file_last,
     )
+
+
+def _in_range(lines: list[str], when: int, since: int | None, until: int | None) -> list[str]:
+    """The lines whose day is within the range's days (bars are then filtered exactly).
+
+    Timestamps are ISO text, which sorts as time does, so comparing the day prefix is enough
+    to drop most lines before any of them is parsed.
+    """
+    low = _day(since)[:10] if since is not None else ""
+    high = _day(until)[:10] if until is not None else "9999"
+    return [line for line in lines if low <= _cell(line, when)[:10] <= high]
+
+
+def _cell(line: str, index: int) -> str:
+    return line.split(",", index + 1)[index].strip()
 
 
 def _bad_line(rows: list[list[str]], when: int, columns: dict[str, int]) -> str:

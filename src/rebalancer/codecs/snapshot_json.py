@@ -13,6 +13,7 @@ in the documented order and sorts every mapping, so one snapshot always gives th
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from decimal import Decimal
@@ -204,13 +205,21 @@ def _venue_doc(venue: VenueSnapshot) -> dict[str, Any]:
 
 
 def _market_doc(listed: ListedMarket) -> dict[str, str]:
-    rules = listed.rules
-    doc = {
+    return {
         "bid": format_decimal(listed.quote.bid),
         "ask": format_decimal(listed.quote.ask),
-        **{key: format_decimal(getattr(rules, key)) for key in STEP_FIELDS},
-        "taker_fee": format_decimal(rules.taker_fee),
+        **_rules_doc(listed.rules),
     }
+
+
+@functools.lru_cache(maxsize=4096)
+def _rules_doc(rules: Market) -> dict[str, str]:
+    """A market's rules as text: they rarely change, while quotes change with every snapshot.
+
+    Callers copy the result into a new dict and never change it.
+    """
+    doc = {key: format_decimal(getattr(rules, key)) for key in STEP_FIELDS}
+    doc["taker_fee"] = format_decimal(rules.taker_fee)
     if rules.maker_fee is not None:
         doc["maker_fee"] = format_decimal(rules.maker_fee)
     if rules.max_amount is not None:

@@ -91,6 +91,10 @@ class Book:
         best_ask = round_to_step(mid + half, tick, Rounding.UP)
         if best_ask <= best_bid:
             best_ask = best_bid + tick if tick > 0 else best_bid
+        if self.shape.levels == 1:  # the top of the book only (bar data): no levels to space
+            self.bids = [self._level(best_bid)] if best_bid > 0 else []
+            self.asks = [self._level(best_ask)]
+            return
         gap = self.shape.level_gap_bps * BPS
         self.bids = [
             self._level(round_to_step(best_bid * (1 - gap * i), tick, Rounding.DOWN))

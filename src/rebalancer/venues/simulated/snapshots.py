@@ -77,7 +77,10 @@ class EngineSnapshots:
         cached = self._cache.get((venue, symbol))
         if cached is not None and cached[0] == book.version:
             return cached[1]
-        bid, ask = book.best_bid, book.best_ask
+        bids, asks = book.bids, book.asks
+        # the top level is the best one unless a taker emptied it since the last price move
+        bid = bids[0] if bids and bids[0].quantity > 0 else book.best_bid
+        ask = asks[0] if asks and asks[0].quantity > 0 else book.best_ask
         if bid is None or ask is None:
             raise ValueError(f"{venue} {symbol}: the book has no bid or ask")
         listed = ListedMarket(book.market, Quote(bid.price, ask.price))
