@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from rebalancer.codecs.plan_json import dump_plan
-from rebalancer.codecs.snapshot_json import dump_snapshot
+from rebalancer.codecs.snapshot_json import dump_snapshot, parse_snapshot
 from rebalancer.core.breaker import BreakerLimits
 from rebalancer.core.planner import plan_rebalance
 from rebalancer.core.pretrade import PretradeLimits
@@ -36,6 +36,7 @@ from rebalancer.services.executor import Executor
 from rebalancer.services.market_state import MarketDataSettings, MarketState
 from rebalancer.services.narration import narrating
 from rebalancer.services.operations import Desk
+from rebalancer.services.price_gate import PriceGate
 from rebalancer.services.rebalance_cycle import CycleDeps, RebalanceCycle
 from rebalancer.services.recovery import Recovery
 from rebalancer.services.standing_orders import StandingOrderWatch
@@ -199,6 +200,7 @@ def assemble(wiring: Wiring, config: AppConfig, stop: asyncio.Event) -> Assembly
             planner=narrating(daemon_planner),
             snapshot_json=dump_snapshot,
             plan_json=dump_plan,
+            prices=PriceGate(store, breaker, settings.limits, portfolio=name, parse=parse_snapshot),
         )
         cycle = RebalanceCycle(store, clock, executor, gateways, deps, events=events)
         orders = config.portfolios[name].standing_orders()

@@ -17,10 +17,11 @@ A check of one portfolio (``check``), in order:
    nothing of it trades: no trigger, no request, no approved run;
 5. a portfolio on an unreconciled venue, or with the breaker not ACTIVE, is not traded;
 6. otherwise a snapshot is taken (it follows every pending transfer first, see
-   ``services.transit``); while money is in transit between the portfolio's venues no run
-   starts and no request is taken: the plan that sent it already counted on it, and planning
-   around it would move the same money twice (a second transfer, then trades to undo the
-   first when it lands);
+   ``services.transit``) and its prices checked against the last good ones, kept across
+   restarts (``services.price_gate``: a jump trips the breaker and nothing trades); while
+   money is in transit between the portfolio's venues no run starts and no request is taken:
+   the plan that sent it already counted on it, and planning around it would move the same
+   money twice (a second transfer, then trades to undo the first when it lands);
 7. the portfolio's standing orders are looked at: a recurring run whose date has come, or a
    deposit from outside to invest (``StandingOrderWatch``), is requested and taken at once
    (it waits like any request while the portfolio is paused or money is in transit);
@@ -265,6 +266,8 @@ class DaemonLoop:
             snapshot = await self._watch(work)
         except VenueError as error:
             return CheckResult(name, CheckAction.SKIPPED, f"no snapshot: {error}", attention=True)
+        if pause is None and (held := self._held_back(work)):  # the price check may have tripped
+            return CheckResult(name, CheckAction.SKIPPED, held, attention=True)
         if work.standing is not None and (asked := await work.standing.next_request(snapshot)):
             return await self._in_flight(work, asked)  # a deposit to invest, a scheduled run
         return await self._decide(work, snapshot, pause, manual=manual)
@@ -316,8 +319,11 @@ class DaemonLoop:
         return CheckResult(name, CheckAction.RAN, ended_text(run), run)
 
     async def _watch(self, work: PortfolioWork) -> Snapshot:
-        """Take a snapshot, show it to the observers and keep it as the portfolio's latest."""
+        """Take a snapshot, check its prices (``price_gate``: a jump trips the breaker), show it
+        to the observers and keep it as the portfolio's latest."""
         snapshot = await work.deps.take_snapshot()
+        if work.deps.prices is not None:
+            await work.deps.prices.check(snapshot)
         for observer in self._snapshot_observers:
             observer(work.policy, snapshot, None)
         await self._store.save_latest_snapshot(
@@ -412,9 +418,8 @@ class DaemonLoop:
         except VenueError as error:
             why = f"request {run.id} waits: no snapshot: {error}"
             return CheckResult(name, CheckAction.SKIPPED, why, attention=True)
-        if snapshot.in_transit:
-            why = f"request {run.id} waits for {describe_in_transit(snapshot.in_transit)}"
-            return CheckResult(name, CheckAction.SKIPPED, why)
+        if blocked := self._request_blocked(work, run, snapshot):
+            return blocked
         if not await self._store.take_request(run.id, at=self._clock.now()):
             return CheckResult(name, CheckAction.SKIPPED, f"request {run.id} was cancelled")
         waited = (self._clock.now() - request.created_at).total_seconds()
@@ -453,6 +458,19 @@ class DaemonLoop:
         await self._tell(ended)
         await self._observe_after_run(work, ended)
         return self._ran(name, ended)
+
+    def _request_blocked(
+        self, work: PortfolioWork, run: RunRecord, snapshot: Snapshot
+    ) -> CheckResult | None:
+        """Why a request still waits once its snapshot is taken (None: take it)."""
+        name = work.policy.name
+        if held := self._held_back(work):  # the price check may have tripped
+            why = f"request {run.id} waits: {held}"
+            return CheckResult(name, CheckAction.SKIPPED, why, attention=True)
+        if snapshot.in_transit:
+            why = f"request {run.id} waits for {describe_in_transit(snapshot.in_transit)}"
+            return CheckResult(name, CheckAction.SKIPPED, why)
+        return None
 
     async def _request_waits(
         self, work: PortfolioWork, run: RunRecord, request: RequestRecord

@@ -38,6 +38,7 @@ from rebalancer.ports import Clock, EventSink, Store, VenueGateway
 from rebalancer.services.event_hub import EventHub
 from rebalancer.services.executor import Executor, RoundReport, VenueBook
 from rebalancer.services.order_placement import RunBudget
+from rebalancer.services.price_gate import PriceGate
 from rebalancer.services.round_checks import RoundChecks
 from rebalancer.services.run_context import tag_run
 from rebalancer.services.run_outcome import fees_in_quote, traded_notional
@@ -55,6 +56,7 @@ class CycleDeps:
     planner: Planner
     snapshot_json: Callable[[Snapshot], str]
     plan_json: Callable[[Plan], str]
+    prices: PriceGate | None = None  # the portfolio's price-jump check (None: a fresh one)
 
 
 def goal_reached(snapshot: Snapshot, policy: Policy, run_type: RunType) -> str | None:
@@ -168,6 +170,7 @@ class RebalanceCycle:
             settings.limits,
             settings.max_snapshot_age_s,
             events=self._events,
+            prices=deps.prices,
         )
 
     async def start(

@@ -2,9 +2,9 @@
 
 Before a round: a snapshot older than ``max_snapshot_age_s`` trips the breaker (``STALE_DATA``);
 a quote that jumped from the last good one or disagrees with another venue trips it
-(``PRICE_CHECK``). After a round: each venue the plan touched must hold (balances plus what is in
-transit to it) what the round's fills and transfers say it should
-(``rebalancer.core.reconcile``), else ``RECONCILIATION_MISMATCH``.
+(``PRICE_CHECK``, ``services.price_gate``). After a round: each venue the plan touched must
+hold (balances plus what is in transit to it) what the round's fills and transfers say it
+should (``rebalancer.core.reconcile``), else ``RECONCILIATION_MISMATCH``.
 Each check returns why it stopped the run, or None.
 """
 
@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from rebalancer.core.breaker import TripReason
 from rebalancer.core.client_ids import make_client_order_id
-from rebalancer.core.pretrade import PretradeLimits, QuoteKey, check_snapshot_prices
+from rebalancer.core.pretrade import PretradeLimits
 from rebalancer.core.reconcile import (
     BalanceMismatch,
     Deltas,
@@ -28,23 +28,14 @@ from rebalancer.core.reconcile import (
 )
 from rebalancer.domain.events import ReconciliationMismatch
 from rebalancer.domain.plan import Plan
-from rebalancer.domain.quotes import Quote
 from rebalancer.domain.records import TransferState
 from rebalancer.domain.snapshot import Snapshot
 from rebalancer.ports import Clock, EventSink, Store
 from rebalancer.services.breaker_keeper import BreakerKeeper
 from rebalancer.services.event_hub import EventHub
+from rebalancer.services.price_gate import PriceGate
 
 log = logging.getLogger(__name__)
-
-
-def snapshot_quotes(snapshot: Snapshot) -> dict[QuoteKey, Quote]:
-    """Every quote in a snapshot by (venue, symbol)."""
-    return {
-        (venue, symbol): listed.quote
-        for venue, state in snapshot.venues.items()
-        for symbol, listed in state.markets.items()
-    }
 
 
 def plan_venues(plan: Plan) -> set[str]:
@@ -56,7 +47,7 @@ def plan_venues(plan: Plan) -> set[str]:
 
 
 class RoundChecks:
-    """Remembers the last good prices; checks snapshots and round results."""
+    """Checks snapshots (age, prices: ``PriceGate``) and round results."""
 
     def __init__(
         self,
@@ -67,14 +58,14 @@ class RoundChecks:
         max_snapshot_age_s: float | None,
         *,
         events: EventSink | None = None,
+        prices: PriceGate | None = None,
     ) -> None:
         self._store = store
         self._events = events or EventHub(store)
         self._clock = clock
         self._breaker = breaker
-        self._limits = limits
         self._max_age_s = max_snapshot_age_s
-        self._last_good: dict[QuoteKey, Quote] = {}
+        self._prices = prices or PriceGate(store, breaker, limits)
 
     async def before_round(self, snapshot: Snapshot) -> str | None:
         """Refuse a stale snapshot or insane prices (tripping the breaker); else remember them."""
@@ -83,14 +74,7 @@ class RoundChecks:
             detail = f"snapshot is {age_s:.0f} s old (limit {self._max_age_s:.0f} s)"
             await self._breaker.trip(TripReason.STALE_DATA, detail)
             return detail
-        quotes = snapshot_quotes(snapshot)
-        decision = check_snapshot_prices(quotes, self._last_good, self._limits)
-        if not decision.ok:
-            detail = "; ".join(decision.problems)
-            await self._breaker.trip(TripReason.PRICE_CHECK, detail)
-            return detail
-        self._last_good.update(quotes)
-        return None
+        return await self._prices.check(snapshot)
 
     async def after_round(
         self, run_id: str, round_no: int, plan: Plan, before: Snapshot, after: Snapshot
