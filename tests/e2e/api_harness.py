@@ -47,6 +47,24 @@ class Api:
         except urllib.error.HTTPError as error:
             return error.code, _body(error.read()), dict(error.headers)
 
+    def post(
+        self, path: str, body: dict[str, Any], token: str | None = TOKEN
+    ) -> tuple[int, Any, dict[str, str]]:
+        """POST ``body`` as JSON to ``path``: status, parsed JSON reply and headers."""
+        request = urllib.request.Request(
+            f"{self.base}{path}",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        if token is not None:
+            request.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=15) as reply:
+                return reply.status, _body(reply.read()), dict(reply.headers)
+        except urllib.error.HTTPError as error:
+            return error.code, _body(error.read()), dict(error.headers)
+
 
 def _body(raw: bytes) -> Any:
     try:

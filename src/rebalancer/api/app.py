@@ -6,22 +6,33 @@ import json
 from collections.abc import Sequence
 
 from aiohttp import web
+from pydantic import BaseModel
 
+from rebalancer.api.actions import Actions
 from rebalancer.api.auth import token_middleware
 from rebalancer.api.context import ApiContext
 from rebalancer.api.endpoints import Endpoint
 from rebalancer.api.errors import error_middleware
 from rebalancer.api.models import (
+    BreakerOut,
+    DecisionIn,
     ErrorOut,
     EventList,
     EventLogQuery,
     EventsQuery,
     HealthOut,
+    PauseIn,
+    PauseOut,
     PortfolioDetail,
     PortfolioList,
+    ResumeIn,
+    RunAccepted,
     RunDetail,
     RunList,
+    RunOut,
+    RunRequestIn,
     RunsQuery,
+    UnpauseIn,
 )
 from rebalancer.api.openapi import openapi_document
 from rebalancer.api.reads import Reads
@@ -118,9 +129,92 @@ def read_endpoints(context: ApiContext) -> list[Endpoint]:
     ]
 
 
+def action_endpoints(context: ApiContext) -> list[Endpoint]:
+    """One-off runs, decisions on runs, pause and unpause, breaker resume."""
+    actions = Actions(context)
+    decision: dict[int, type[BaseModel] | None] = {200: RunOut, 404: ErrorOut, 409: ErrorOut}
+    return [
+        Endpoint(
+            "POST",
+            "/runs",
+            "requestRun",
+            "Ask for one run of a portfolio (full, invest_cash, withdraw AMOUNT, liquidate)",
+            "actions",
+            {202: RunAccepted, 404: ErrorOut, 409: ErrorOut},
+            handler=actions.request_run,
+            body=RunRequestIn,
+        ),
+        Endpoint(
+            "POST",
+            "/runs/{run_id}/approve",
+            "approveRun",
+            "Approve a run waiting for approval",
+            "actions",
+            decision,
+            handler=actions.approve,
+            body=DecisionIn,
+            path_params=RUN,
+        ),
+        Endpoint(
+            "POST",
+            "/runs/{run_id}/reject",
+            "rejectRun",
+            "Reject a run waiting for approval",
+            "actions",
+            decision,
+            handler=actions.reject,
+            body=DecisionIn,
+            path_params=RUN,
+        ),
+        Endpoint(
+            "POST",
+            "/runs/{run_id}/cancel",
+            "cancelRun",
+            "Cancel a run that has not started trading",
+            "actions",
+            decision,
+            handler=actions.cancel,
+            body=DecisionIn,
+            path_params=RUN,
+        ),
+        Endpoint(
+            "POST",
+            "/portfolios/{portfolio}/pause",
+            "pausePortfolio",
+            "Pause a portfolio: still watched and reported, never traded",
+            "actions",
+            {200: PauseOut, 404: ErrorOut},
+            handler=actions.pause,
+            body=PauseIn,
+            path_params=PORTFOLIO,
+        ),
+        Endpoint(
+            "POST",
+            "/portfolios/{portfolio}/unpause",
+            "unpausePortfolio",
+            "Let a paused portfolio trade again",
+            "actions",
+            {200: PauseOut, 404: ErrorOut},
+            handler=actions.unpause,
+            body=UnpauseIn,
+            path_params=PORTFOLIO,
+        ),
+        Endpoint(
+            "POST",
+            "/breaker/resume",
+            "resumeBreaker",
+            "Re-arm the circuit breaker after a halt (say why)",
+            "actions",
+            {200: BreakerOut},
+            handler=actions.resume_breaker,
+            body=ResumeIn,
+        ),
+    ]
+
+
 def build_app(context: ApiContext, token: str, extra: Sequence[Endpoint] = ()) -> web.Application:
     """The application: every endpoint, the OpenAPI document, the token and error handling."""
-    endpoints = [*read_endpoints(context), *extra]
+    endpoints = [*read_endpoints(context), *action_endpoints(context), *extra]
     document = openapi_document(endpoints)
     public = frozenset(e.path for e in endpoints if e.public)
 

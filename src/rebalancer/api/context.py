@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rebalancer.ports import Store
+from rebalancer.ports import Clock, Store
 from rebalancer.services.daemon_loop import DaemonLoop
 from rebalancer.services.event_hub import EventHub
 from rebalancer.services.health import HealthProbe
@@ -17,6 +17,7 @@ class ApiContext:
     """The daemon as the API sees it."""
 
     store: Store
+    clock: Clock
     loop: DaemonLoop
     market_state: MarketState
     probe: HealthProbe

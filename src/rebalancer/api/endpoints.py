@@ -16,6 +16,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from rebalancer.api.errors import ApiError, invalid, parse_json
+from rebalancer.api.models import Problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ class Endpoint:
         query = _validated(self.query, dict(request.query), "query") if self.query else None
         body = None
         if self.body is not None:
-            text = await request.text()
+            text = _utf8(await request.read())
             body = _validated(self.body, parse_json(text) if text.strip() else {}, "body")
         result = await self.handler(Call(request, dict(request.match_info), query, body))
         status, model = (
@@ -91,6 +92,15 @@ class Endpoint:
             text=model.model_dump_json(by_alias=True),
             content_type="application/json",
         )
+
+
+def _utf8(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ApiError(
+            400, "the body is not UTF-8 JSON", [Problem(field="body", message=str(error))]
+        ) from None
 
 
 def _validated(model: type[BaseModel], data: Any, where: str) -> BaseModel:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 DecimalText = Annotated[
     str, Field(description="an exact decimal number as a string", examples=["1234.5"])
@@ -18,7 +18,7 @@ DecimalText = Annotated[
 PositiveDecimal = Annotated[
     str,
     Field(
-        pattern=r"^(0|[1-9][0-9]{0,17})(\.[0-9]{1,18})?$",
+        pattern=r"^([1-9][0-9]{0,17}(\.[0-9]{1,18})?|0\.[0-9]{0,17}[1-9][0-9]{0,17})$",
         max_length=40,
         description="a positive decimal number as a string",
         examples=["2500"],
@@ -124,6 +124,7 @@ class PortfolioOut(Output):
     value: DecimalText | None
     inside_bands: bool | None
     unavailable: str | None = Field(description="why there are no weights now (null: there are)")
+    paused: bool = Field(description="paused: watched and reported, never traded")
 
 
 class PortfolioList(Output):
@@ -284,3 +285,118 @@ class EventList(Output):
     """Logged events, oldest first."""
 
     events: list[EventOut]
+
+
+# -- actions ----------------------------------------------------------------------------------
+
+Who = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=64,
+        description="who acts (recorded in the event log; default: api)",
+    ),
+]
+Reason = Annotated[str, Field(max_length=500, description="why (recorded)")]
+Because = Annotated[
+    str, Field(max_length=500, pattern=r"\S", description="why (required: not blank; recorded)")
+]
+
+
+class _RunRequest(Strict):
+    portfolio: Name
+    by: Who = None
+
+
+class FullRunIn(_RunRequest):
+    """Back to the targets (or the band edges, as the portfolio says)."""
+
+    run_type: Literal["full"]
+
+
+class LiquidateRunIn(_RunRequest):
+    """Everything to the quote asset."""
+
+    run_type: Literal["liquidate"]
+
+
+class InvestCashRunIn(_RunRequest):
+    """Spend cash on the most underweight assets, never selling."""
+
+    run_type: Literal["invest_cash"]
+    amount: PositiveDecimal | None = Field(
+        default=None, description="quote asset to spend (default: the cash above its target)"
+    )
+
+
+class WithdrawRunIn(_RunRequest):
+    """Raise an amount of the quote asset, selling the most overweight first."""
+
+    run_type: Literal["withdraw"]
+    amount: PositiveDecimal = Field(description="quote asset to raise")
+    venue: Name | None = Field(default=None, description="raise it at this venue only")
+    partial: bool = Field(default=False, description="raise what can be raised if not all")
+
+
+class RunRequestIn(
+    RootModel[
+        Annotated[
+            FullRunIn | InvestCashRunIn | WithdrawRunIn | LiquidateRunIn,
+            Field(discriminator="run_type"),
+        ]
+    ]
+):
+    """``POST /runs``: one run of a portfolio, by type (the daemon takes it within a second)."""
+
+
+class RunAccepted(Output):
+    """The stored request: its run (``NEW`` until the daemon takes it) and any notes."""
+
+    run: RunOut
+    notes: list[str]
+
+
+class DecisionIn(Strict):
+    """Approve, reject or cancel a run."""
+
+    by: Who = None
+    reason: Reason = ""
+
+
+class PauseIn(Strict):
+    """Pause a portfolio: say why."""
+
+    by: Who = None
+    reason: Because
+
+
+class UnpauseIn(Strict):
+    """Let a paused portfolio trade again."""
+
+    by: Who = None
+    reason: Reason = ""
+
+
+class PauseOut(Output):
+    """A portfolio's pause as stored."""
+
+    portfolio: str
+    paused: bool
+    by: str
+    reason: str
+    at: datetime
+
+
+class ResumeIn(Strict):
+    """Re-arm the circuit breaker: say why trading may go on."""
+
+    by: Who = None
+    reason: Because
+
+
+class BreakerOut(Output):
+    """The breaker before and after (``changed`` false: it was already ACTIVE)."""
+
+    before: BreakerStateText
+    after: BreakerStateText
+    changed: bool

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from rebalancer import __version__
@@ -81,7 +81,7 @@ def _operation(endpoint: Endpoint, refs: Refs) -> dict[str, Any]:
         operation["parameters"] = parameters
     if endpoint.body is not None:
         operation["requestBody"] = {
-            "required": False,
+            "required": _body_required(endpoint.body),
             "content": {"application/json": {"schema": refs[(endpoint.body, "validation")]}},
         }
     operation["security"] = [] if endpoint.public else [{"bearer": []}]
@@ -109,6 +109,13 @@ def _responses(endpoint: Endpoint, refs: Refs) -> dict[str, Any]:
             entry["content"] = {endpoint.media_type: {"schema": {"type": "string"}}}
         responses[str(status)] = entry
     return responses
+
+
+def _body_required(model: type[BaseModel]) -> bool:
+    """A body with a required field (or a union, as ``POST /runs``) must be sent."""
+    if issubclass(model, RootModel):
+        return True
+    return any(field.is_required() for field in model.model_fields.values())
 
 
 def _path_parameters(endpoint: Endpoint) -> list[dict[str, Any]]:

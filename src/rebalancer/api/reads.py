@@ -29,6 +29,7 @@ from rebalancer.api.models import (
 from rebalancer.domain.money import format_decimal
 from rebalancer.domain.policy import Policy
 from rebalancer.domain.records import EventRecord, RecordNotFound
+from rebalancer.services import operations
 from rebalancer.services.health import HealthReport
 from rebalancer.services.portfolio_view import PortfolioView, view_portfolio
 from rebalancer.services.run_documents import history_doc, run_doc
@@ -57,7 +58,7 @@ class Reads:
         """Every portfolio, with its value and whether it is inside its bands."""
         loop = self._context.loop
         views = [await self._view(name) for name in loop.portfolios]
-        return PortfolioList(portfolios=[self._summary(view) for view in views])
+        return PortfolioList(portfolios=[await self._summary(view) for view in views])
 
     async def portfolio(self, call: Call) -> PortfolioDetail:
         """One portfolio: every asset's weight against its target and band."""
@@ -65,7 +66,7 @@ class Reads:
         policy, drift = view.policy, view.drift
         band = policy.drift_band
         return PortfolioDetail(
-            **self._summary(view).model_dump(),
+            **(await self._summary(view)).model_dump(),
             rebalance_to=policy.rebalance_to.value,
             band=BandOut(type=band.type.value, percent=format_decimal(band.percent))
             if band is not None
@@ -94,7 +95,7 @@ class Reads:
             raise ApiError(404, f"no portfolio {name!r}")
         return policy
 
-    def _summary(self, view: PortfolioView) -> PortfolioOut:
+    async def _summary(self, view: PortfolioView) -> PortfolioOut:
         policy, drift = view.policy, view.drift
         return PortfolioOut(
             name=policy.name,
@@ -104,6 +105,7 @@ class Reads:
             value=format_decimal(drift.total.normalize()) if drift is not None else None,
             inside_bands=not drift.any_breached if drift is not None else None,
             unavailable=view.unavailable,
+            paused=await operations.paused(self._context.store, policy.name) is not None,
         )
 
     async def runs(self, call: Call) -> RunList:

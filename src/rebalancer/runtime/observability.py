@@ -83,6 +83,7 @@ async def _serve_api(
     token = check_binding(table.host, table.token.get_secret_value() if table.token else None)
     context = ApiContext(
         store=wiring.store,
+        clock=wiring.clock,
         loop=loop,
         market_state=wiring.market_state,
         probe=probe,
