@@ -162,6 +162,8 @@ class RunOut(Output):
     reason: str | None
     rounds: int
     amount: DecimalText | None
+    venue: str | None = Field(description="withdraw: where the cash is raised (null: any venue)")
+    partial: bool = Field(description="withdraw: raise the most possible when short")
     created_at: str
     updated_at: str
 

@@ -125,15 +125,15 @@ async def _request(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     clock = SystemClock()
     async with config_store(args.config) as store:
+        view = await portfolio_view(
+            config, store, request.portfolio, clock, simulator_config=args.simulator_config
+        )
         try:
-            view = await portfolio_view(
-                config, store, request.portfolio, clock, simulator_config=args.simulator_config
-            )
             accepted = await operations.request_run(
                 operations.Desk.of(store, clock), policies, request, by=by, snapshot=view.snapshot
             )
         except operations.OperationRefused as refused:
-            print(f"rebalancer request: {refused}", file=sys.stderr)
+            print(f"rebalancer request: {refused}\n  {view.source}", file=sys.stderr)
             return EXIT_USAGE
     print(accepted.run.id)
     asked = operations.describe_request(request)

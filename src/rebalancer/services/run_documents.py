@@ -76,6 +76,8 @@ def run_doc(run: RunRecord) -> dict[str, Any]:
         "reason": run.reason,
         "rounds": run.rounds,
         "amount": _text(run.amount),
+        "venue": run.venue,
+        "partial": run.partial,
         "created_at": run.created_at.isoformat(),
         "updated_at": run.updated_at.isoformat(),
     }

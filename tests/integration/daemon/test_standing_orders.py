@@ -155,19 +155,6 @@ async def test_deposits_below_the_minimum_wait_for_more(
     assert run.amount == Decimal(120)
 
 
-async def test_without_contributions_a_deposit_stays_cash(
-    loops: Loops, thread_sim: ThreadSim
-) -> None:
-    wiring, loop = await loops(CONTRIBUTIONS + "\nenabled = false")
-    await settled(wiring, loop)
-
-    deposit(thread_sim, "1500")
-    for _ in range(4):
-        await loop.check("core")
-
-    assert await runs_of(wiring, Trigger.DEPOSIT) == []
-
-
 def weekly_today(run: str) -> str:
     today = datetime.now(UTC).strftime("%A")
     return f'[[portfolios.core.schedule]]\n{run}\nevery = "weekly"\nday = "{today}"'
