@@ -32,7 +32,8 @@ from tests.integration.ccxt_conformance.catalog import (
     failure_matches,
 )
 
-pytestmark = pytest.mark.slow
+# the campaign (about 50 s idle) runs in the first item's set-up: bounded, but generously
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 TESTS = discover()
 # methods whose ccxt test calls nothing on the exchange (they check ccxt's own tables)
 NO_CALL = frozenset({"features", "afterConstruct"})

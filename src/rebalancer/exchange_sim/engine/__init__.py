@@ -36,6 +36,7 @@ Trading (each raises ``Rejected`` with a neutral ``RejectReason`` for you to map
     venue.find_order(key, order_id=..., client_order_id=...)         # ORDER_NOT_FOUND
     venue.open_orders(key, symbol=None); venue.account_trades(key, symbol=None)
     venue.accounts[key].balances               # asset -> Balance(free, locked)
+    venue.account_ledger(key)      # LedgerEntry per balance change (fills, transfers), oldest first
 
 ``Order`` fields: id (int), client_order_id, side, kind, time_in_force, amount, price, filled,
 cost (quote), state (OrderState: new / partially_filled / filled / canceled / expired),
