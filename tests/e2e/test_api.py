@@ -204,6 +204,28 @@ def test_actions_go_through_the_operator_rules(world: tuple[Api, SimProcess, Pat
     assert resumed[:2] == (200, {"before": "ACTIVE", "after": "ACTIVE", "changed": False})
 
 
+def test_a_pause_made_at_a_shell_reaches_the_live_stream(
+    world: tuple[Api, SimProcess, Path],
+) -> None:
+    api, _, config = world
+    live = EventReader(f"{api.base}/events").start()
+    try:
+        for command in (["pause", "core", "--reason", "audit"], ["unpause", "core"]):
+            done = subprocess.run(
+                [str(REPO / ".venv/bin/rebalancer"), *command, "--config", str(config),
+                 "--by", "shell-user"],
+                capture_output=True, text=True, timeout=60, check=False,
+                env={**child_env(), "REBALANCER_API__TOKEN": TOKEN},
+            )  # fmt: skip
+            assert done.returncode == 0, done.stdout + done.stderr
+        wait_for("both on the stream", lambda: "PortfolioUnpaused" in live.names(), timeout_s=30)
+    finally:
+        live.stop()
+    paused = next(e for e in live.events if e["name"] == "PortfolioPaused")
+    assert (paused["by"], paused["reason"], paused["portfolio"]) == ("shell-user", "audit", "core")
+    assert live.names().count("PortfolioPaused") == 1
+
+
 def _ended(api: Api, run_id: str) -> dict[str, Any] | None:
     status, detail, _ = api.get(f"/runs/{run_id}")
     assert status == 200, detail

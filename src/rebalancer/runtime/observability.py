@@ -5,6 +5,8 @@ Built once the loop exists and kept for the daemon's life:
 - the health probe (``/health``, ``rebalancer status``, the metrics' live gauges);
 - the venue watch, publishing ``VenueStale`` and ``VenueRecovered`` as venues change;
 - the metrics, subscribed to the event stream and fed every check's snapshot;
+- the event log's follower, handing subscribers what other processes log (``rebalancer
+  approve`` at a shell) within ``LOG_FOLLOW_INTERVAL_S``;
 - the HTTP API when ``[api] enabled``: on ``[api] host:port`` with the bearer token.
 """
 
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 MIN_CHECK_AGE_S = 60.0
 CHECKS_MISSED = 3  # a check older than this many intervals makes the daemon unhealthy
 VENUE_WATCH_MAX_INTERVAL_S = 5.0
+LOG_FOLLOW_INTERVAL_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,15 +66,21 @@ async def observe(wiring: Wiring, loop: DaemonLoop) -> AsyncIterator[Observabili
     loop.add_snapshot_observer(metrics.observe_snapshot)
     watch = VenueWatch(probe, wiring.events, wiring.clock)
     interval = min(VENUE_WATCH_MAX_INTERVAL_S, wiring.config.market_data.rest_poll_interval_s)
-    watching = asyncio.create_task(watch.run(interval), name="venue-watch")
+    tasks = [
+        asyncio.create_task(watch.run(interval), name="venue-watch"),
+        asyncio.create_task(
+            wiring.events.follow_log(wiring.clock, LOG_FOLLOW_INTERVAL_S), name="event-log-follow"
+        ),
+    ]
     server = await _serve_api(wiring, loop, probe, metrics)
     try:
         yield Observability(probe, metrics, server)
     finally:
         if server is not None:
             await server.stop()
-        watching.cancel()
-        await asyncio.gather(watching, return_exceptions=True)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _serve_api(

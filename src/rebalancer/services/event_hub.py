@@ -13,6 +13,10 @@ nothing:
   nothing else.
 
 Publishing is serialised, so every subscriber sees events in the order of their log ids.
+
+Other processes write to the same log (``rebalancer approve``, ``pause``, ``resume`` beside a
+running daemon). ``follow_log`` reads what they wrote every second or so and offers it to the
+subscribers too, so a chat hears of an approval made at a shell.
 """
 
 from __future__ import annotations
@@ -25,13 +29,15 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, replace
 
+from rebalancer.codecs.event_json import event_from_log
 from rebalancer.domain.events import DomainEvent, Published
-from rebalancer.ports import EventSink, EventSubscriber, Store
+from rebalancer.ports import Clock, EventSink, EventSubscriber, Store
 
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE_SIZE = 1000
 DROP_LOG_EVERY = 100  # after the first drop of a burst, log one line per this many
+FOLLOW_BATCH = 500  # log rows read per look; more written by others in one interval are missed
 
 
 @dataclass(slots=True)
@@ -131,6 +137,8 @@ class EventHub:
         self._subscriptions: list[Subscription] = []
         self._stats: dict[str, DeliveryStats] = {}
         self._local_ids = itertools.count(1)  # without a journal (tests, the CLI's dry paths)
+        self._followed: int | None = None  # the last log id ``follow_log`` looked at
+        self._own: set[int] = set()  # ids this hub published since then
 
     async def publish(self, event: DomainEvent) -> Published:
         """Log ``event`` (a Store error raises), then offer it to every subscriber."""
@@ -140,11 +148,53 @@ class EventHub:
                     event.name, event.payload(), run_id=event.run_id, at=event.at
                 )
                 published = Published(record.id, event)
+                if self._followed is not None:
+                    self._own.add(record.id)
             else:
                 published = Published(next(self._local_ids), event)
             for subscription in tuple(self._subscriptions):
                 self._offer(subscription, published)
         return published
+
+    async def follow_log(self, clock: Clock, interval_s: float) -> None:
+        """Offer subscribers what other processes log from now on, until cancelled."""
+        if self._journal is None:
+            return
+        await self.follow_log_from_now()
+        while True:
+            await clock.sleep(interval_s)
+            try:
+                await self.catch_up()
+            except Exception:  # a Store hiccup: look again next time
+                log.exception("reading the event log for other processes' events failed")
+
+    async def follow_log_from_now(self) -> None:
+        """Start following the log after its newest event (history is not replayed)."""
+        assert self._journal is not None
+        latest = await self._journal.events(limit=1)
+        self._followed = latest[-1].id if latest else 0
+
+    async def catch_up(self) -> int:
+        """Offer the events others logged since the last look; return how many were offered."""
+        assert self._journal is not None
+        if self._followed is None:
+            return 0
+        records = await self._journal.events(limit=FOLLOW_BATCH)
+        offered = 0
+        async with self._lock:
+            for record in records:
+                if record.id <= self._followed or record.id in self._own:
+                    continue
+                event = event_from_log(record.kind, record.payload, record.at, record.run_id)
+                if event is None:
+                    continue
+                for subscription in tuple(self._subscriptions):
+                    self._offer(subscription, Published(record.id, event))
+                offered += 1
+            if records:
+                self._followed = max(self._followed, records[-1].id)
+            self._own = {i for i in self._own if i > self._followed}
+        return offered
 
     def _offer(self, subscription: Subscription, published: Published) -> None:
         dropped = subscription.mailbox.offer(published)
