@@ -49,6 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load the config with the process environment and print its summary or its problems."""
+    from rebalancer.runtime.features import served_lines
     from rebalancer.runtime.preflight import preflight
     from rebalancer.settings import check_against_snapshot, load_config
     from rebalancer.settings.summary import summary_lines
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         if problems:
             return _refuse(problems)
     print(f"{config.source_file}: valid")
-    for line in summary_lines(config):
+    for line in [*summary_lines(config), *served_lines(config)]:
         print(line)
     if args.snapshot is not None:
         print(f"every portfolio can be traded on the venues in {args.snapshot}")

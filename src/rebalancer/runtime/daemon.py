@@ -32,6 +32,7 @@ from rebalancer.persistence import open_store
 from rebalancer.runtime.assembly import Wiring, build_loop, market_data_settings, watched_symbols
 from rebalancer.runtime.clock import SystemClock
 from rebalancer.runtime.fault_points import faults_directory, serve_fault_points
+from rebalancer.runtime.features import unserved
 from rebalancer.runtime.gateways import build_gateways, spec_secrets, venue_specs
 from rebalancer.runtime.instance_lock import InstanceLock
 from rebalancer.runtime.logs import redact_more
@@ -275,10 +276,6 @@ def watch_breaches(wiring: Wiring, loop: DaemonLoop) -> BreachWatch:
 
 
 def _warn_about_unbuilt_features(config: AppConfig) -> None:
-    """Say plainly that alert sinks are configured but not served yet."""
-    sinks = [name for name in ("telegram", "slack") if getattr(config.alerts, name) is not None]
-    if sinks:
-        log.warning(
-            "[alerts] %s: alert sinks are not part of this version; alerts go to the log only",
-            ", ".join(sinks),
-        )
+    """Say plainly which configured parts this version does not serve (``runtime/features``)."""
+    for sentence in unserved(config):
+        log.warning("%s", sentence)

@@ -75,3 +75,16 @@ def test_a_missing_simulator_connection_file_is_refused_naming_the_venue(
     )
     assert main(["check-config", str(config)]) == 2
     assert "venues.binance.sim_connection: cannot read" in capsys.readouterr().err
+
+
+def test_check_config_says_which_configured_parts_this_version_serves(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["check-config", str(EXAMPLE)]) == 0
+    assert "this version serves every part this config sets up" in capsys.readouterr().out
+
+    monkeypatch.setenv("REBALANCER_ALERTS__SLACK__WEBHOOK_URL", "https://hooks.example/T0/B0/x")
+    assert main(["check-config", str(EXAMPLE)]) == 0
+    out = capsys.readouterr().out
+    assert "not served by this version: [alerts] slack: alert sinks are not part" in out
+    assert "hooks.example" not in out
