@@ -19,10 +19,15 @@ RUN python -m build --wheel --outdir /dist
 
 # --- run: a venv holding the wheel and exactly the lock's dependencies -------------------------
 FROM ${PYTHON_IMAGE}
+# The HTTP API is on (all addresses inside the container; publish it on 127.0.0.1 only): the
+# health check asks it. It needs a token, REBALANCER_API__TOKEN, from a secret or the
+# environment (docs/docker.md); these variables override the config file's [api] table.
 ENV PIP_NO_CACHE_DIR=1 \
     PYTHONUNBUFFERED=1 \
     PYTHONFAULTHANDLER=1 \
-    PATH=/opt/rebalancer/bin:$PATH
+    PATH=/opt/rebalancer/bin:$PATH \
+    REBALANCER_API__ENABLED=true \
+    REBALANCER_API__HOST=0.0.0.0
 # packaging/install.sh is the one install procedure: the standalone-wheel test runs the same
 # script with the same arguments (tests/integration/deploy/test_standalone_wheel.py).
 COPY requirements/lock.txt packaging/install.sh /tmp/install/
@@ -39,5 +44,10 @@ RUN sh /tmp/install/install.sh /opt/rebalancer /tmp/install/rebalancer-*.whl \
 USER 10001:10001
 WORKDIR /var/lib/rebalancer
 VOLUME ["/var/lib/rebalancer"]
+EXPOSE 8787
+# Healthy while the daemon's /health says so: checks completing, venues reconciled and fresh,
+# the breaker not halted. Start-up (connecting, loading markets, recovery) gets two minutes.
+HEALTHCHECK --interval=30s --timeout=30s --start-period=2m --retries=3 \
+    CMD ["rebalancer", "status", "--json", "--config", "/etc/rebalancer/config.toml"]
 ENTRYPOINT ["rebalancer"]
 CMD ["run", "--config", "/etc/rebalancer/config.toml"]

@@ -58,8 +58,10 @@ def unused_config(tmp_path: Path) -> Path:
         (["runs"], 1, "no database at"),
         (["runs", "show", "3f9a0c2d1e"], 1, "no database at"),
         (["db", "current"], 1, "no database yet"),
+        (["replay", "3f9a0c2d1e"], 1, "no database at"),
+        (["status"], 2, "[api] is not enabled"),
     ],
-    ids=["runs", "runs show", "db current"],
+    ids=["runs", "runs show", "db current", "replay", "status"],
 )
 def test_read_only_commands_create_no_state_directory_or_database(
     unused_config: Path,

@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.fixtures.dockerfile import DOCKERFILE, exec_form, final_stage, instructions
+import yaml
+from tests.fixtures.dockerfile import DOCKERFILE, REPO, exec_form, final_stage, instructions
+
+from rebalancer.settings import ApiConfig, DaemonConfig
 
 
 def test_hadolint_passes_with_no_unexplained_ignore() -> None:
@@ -45,3 +48,21 @@ def test_the_image_runs_as_a_user_with_state_on_a_volume() -> None:
     assert [i.arguments for i in final if i.keyword == "VOLUME"] == ['["/var/lib/rebalancer"]']
     assert exec_form("ENTRYPOINT") == ["rebalancer"]
     assert exec_form("CMD") == ["run", "--config", "/etc/rebalancer/config.toml"]
+
+
+def test_compose_runs_the_image_with_an_init_and_the_api_on_loopback_only() -> None:
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
+    (service,) = compose["services"].values()
+    assert service["build"] == "."
+    assert service["init"] is True  # SIGTERM reaches the daemon, so a stop drains
+    grace = int(str(service["stop_grace_period"]).removesuffix("s"))
+    assert grace >= DaemonConfig().shutdown_grace_s + 30
+    (port,) = service["ports"]
+    host, _, inside = str(port).split(":")
+    assert host == "127.0.0.1"
+    assert int(inside) == ApiConfig().port
+    assert [i.arguments for i in final_stage() if i.keyword == "EXPOSE"] == [inside]
+    assert service["environment"]["CREDENTIALS_DIRECTORY"] == "/run/secrets"
+    assert "REBALANCER_API__TOKEN" in service["secrets"]
+    volume = next(v for v in service["volumes"] if v.endswith(":/var/lib/rebalancer"))
+    assert volume.split(":")[0] in compose["volumes"]
