@@ -47,11 +47,10 @@ from rebalancer.core.triggers import decide
 from rebalancer.domain.breaker import BreakerState
 from rebalancer.domain.errors import VenueError
 from rebalancer.domain.events import RunApproved, RunEnded
-from rebalancer.domain.money import ZERO
 from rebalancer.domain.plan import RunType
 from rebalancer.domain.policy import Policy
 from rebalancer.domain.records import RunRecord
-from rebalancer.domain.requests import PauseRecord, RequestRecord
+from rebalancer.domain.requests import PauseRecord
 from rebalancer.domain.runs import RunStatus
 from rebalancer.domain.snapshot import Snapshot
 from rebalancer.ports import Clock, EventSink, Store
@@ -76,6 +75,7 @@ from rebalancer.services.rebalance_cycle import (
     approvals_since_parked,
 )
 from rebalancer.services.recovery import Recovery, RecoveryReport
+from rebalancer.services.request_taking import RequestTaking
 from rebalancer.services.run_context import tag_run, untag_run
 from rebalancer.services.run_history import transfers_by_round
 from rebalancer.services.run_outcome import fees_in_quote, traded_notional
@@ -95,7 +95,7 @@ def bare_command(*words: str) -> str:
     return " ".join(("rebalancer", *words))
 
 
-class DaemonLoop:
+class DaemonLoop(RequestTaking):
     """Checks portfolios and carries out their runs; shared by the scheduler and ``--once``.
 
     ``command`` renders the ``rebalancer`` command a person should type (approve, resume) so
@@ -401,94 +401,6 @@ class DaemonLoop:
         ended = await self._guarded(name, self._approved(work, run))
         await self._tell(ended)
         return self._ran(name, ended)
-
-    async def _requested(
-        self, work: PortfolioWork, run: RunRecord, request: RequestRecord
-    ) -> CheckResult:
-        """Take a waiting run request: check it against a fresh snapshot, then carry it out.
-
-        It waits (stays NEW) while the portfolio is paused or may not trade. Once taken it
-        cannot be cancelled; a request the holdings cannot meet ends FAILED, saying why.
-        """
-        name = work.policy.name
-        if waits := await self._request_waits(work, run, request):
-            return waits
-        try:
-            snapshot = await self._watch(work)
-        except VenueError as error:
-            why = f"request {run.id} waits: no snapshot: {error}"
-            return CheckResult(name, CheckAction.SKIPPED, why, attention=True)
-        if blocked := self._request_blocked(work, run, snapshot):
-            return blocked
-        if not await self._store.take_request(run.id, at=self._clock.now()):
-            return CheckResult(name, CheckAction.SKIPPED, f"request {run.id} was cancelled")
-        waited = (self._clock.now() - request.created_at).total_seconds()
-        asked = operations.describe_request(request.request)
-        tag_run(run.id, 1)
-        log.info(
-            "%s: taking request %s (%s by %s, %.2f s after it was made)",
-            name, run.id, asked, request.requested_by, waited,
-        )  # fmt: skip
-        try:
-            operations.check_request({name: work.policy}, request.request, snapshot)
-        except operations.OperationRefused as refused:
-            ended = await self._store.set_run_status(
-                run.id, RunStatus.FAILED, f"refused: {refused}", at=self._clock.now()
-            )
-            await self._events.publish(
-                RunEnded(
-                    at=ended.updated_at,
-                    portfolio=name,
-                    run_id=run.id,
-                    status=ended.status,
-                    reason=ended.reason or "",
-                    rounds=0,
-                    traded=ZERO,
-                    cost=ZERO,
-                )
-            )
-            return CheckResult(name, CheckAction.RAN, ended_text(ended), ended, attention=True)
-        why = f"{asked} requested by {request.requested_by}"
-        ended = await self._guarded(
-            name,
-            work.cycle.begin(
-                run, work.policy, unreconciled=self._unreconciled, why=why, snapshot=snapshot
-            ),
-        )
-        await self._tell(ended)
-        await self._observe_after_run(work, ended)
-        return self._ran(name, ended)
-
-    def _request_blocked(
-        self, work: PortfolioWork, run: RunRecord, snapshot: Snapshot
-    ) -> CheckResult | None:
-        """Why a request still waits once its snapshot is taken (None: take it)."""
-        name = work.policy.name
-        if held := self._held_back(work):  # the price check may have tripped
-            why = f"request {run.id} waits: {held}"
-            return CheckResult(name, CheckAction.SKIPPED, why, attention=True)
-        if snapshot.in_transit:
-            why = f"request {run.id} waits for {describe_in_transit(snapshot.in_transit)}"
-            return CheckResult(name, CheckAction.SKIPPED, why)
-        return None
-
-    async def _request_waits(
-        self, work: PortfolioWork, run: RunRecord, request: RequestRecord
-    ) -> CheckResult | None:
-        """Why a waiting request is not taken now (None: take it)."""
-        name = work.policy.name
-        if request.taken_at is not None:
-            return CheckResult(name, CheckAction.SKIPPED, f"request {run.id} is being carried out")
-        if pause := await operations.paused(self._store, name):
-            return CheckResult(
-                name, CheckAction.SKIPPED, f"request {run.id} waits: {paused_text(pause)}"
-            )
-        if held := self._held_back(work):
-            why = f"request {run.id} waits: {held}"
-            return CheckResult(name, CheckAction.SKIPPED, why, attention=True)
-        if self.stop.is_set():
-            return CheckResult(name, CheckAction.SKIPPED, "shutting down")
-        return None
 
     async def _approved(self, work: PortfolioWork, run: RunRecord) -> RunRecord:
         """Plan an approved run again from fresh prices and balances, then execute it."""

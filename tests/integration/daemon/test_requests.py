@@ -177,3 +177,22 @@ async def test_recovery_keeps_a_request_that_never_started_and_it_runs_once(
     await loop.recover()  # a later restart
     assert await wired.store.pending_requests() == []
     assert [(r.id, r.status) for r in await wired.store.list_runs()] == [(run_id, RunStatus.FILLED)]
+
+
+async def test_a_portfolio_is_paused_after_its_liquidation_so_drift_does_not_buy_it_back(
+    loop: DaemonLoop, wired: Wiring, thread_sim: ThreadSim
+) -> None:
+    run_id = await ask(wired, RunRequest("core", RunType.LIQUIDATE))
+
+    await loop.check("core")
+
+    run = await wired.store.get_run(run_id)
+    assert run.status in (RunStatus.FILLED, RunStatus.PARTIALLY_FILLED)
+    assert {order["side"] for order in thread_sim.orders()} == {"sell"}
+    pause = await operations.paused(wired.store, "core")
+    assert pause is not None
+    assert (pause.by, pause.reason.startswith("liquidated")) == (f"liquidate run {run_id}", True)
+    after = await loop.check("core")  # all cash, far outside every band: watched, not traded
+    assert after.action is CheckAction.SKIPPED
+    assert "paused by liquidate run" in after.reason
+    assert {order["side"] for order in thread_sim.orders()} == {"sell"}
