@@ -150,8 +150,11 @@ def test_insufficient_funds_rejection_fails_the_node_skips_its_dependant_and_a_l
     assert first["state"] == "REJECTED"
     assert first["exchange_order_id"] is None
     assert first["client_order_id"] not in {o["client_order_id"] for o in sim.control.orders()}
-    assert run["status"] == "PARTIALLY_FILLED"  # one order of the run did nothing
+    # the run reached its goal, so it is FILLED; the rejection stays in its events
+    assert run["status"] == "FILLED"
     assert run["reason"] == "inside the bands"
+    failed = [e["payload"] for e in detail["events"] if e["kind"] == "OrderFailed"]
+    assert [(f["node_id"], f["round"]) for f in failed] == [("o1", 1)]
     after = stored(tmp_path / "state")
     assert_each_order_once(sim.control.orders(), after.orders)
     assert inside_bands(sim.control.weights())
@@ -174,8 +177,11 @@ def test_a_market_order_bigger_than_the_book_records_its_partial_fill_and_trades
     cut = [o for o in after.orders if venue[o.client_order_id]["state"] == "expired"]
     assert all(o.state is OrderIntentState.CANCELED and 0 < o.filled < o.amount for o in cut)
     (run,) = runs(config)
-    assert run["status"] == "PARTIALLY_FILLED"
+    assert run["status"] == "FILLED"  # a later round traded what the thin book cut short
     assert run["rounds"] > 1  # the residual was planned and traded again
+    detail = run_detail(config, str(run["id"]))
+    failed = [e["payload"] for e in detail["events"] if e["kind"] == "OrderFailed"]
+    assert failed, "the cut order is reported in the run's events"
     assert_each_order_once(sim.control.orders(), after.orders)
     assert inside_bands(sim.control.weights())
 
