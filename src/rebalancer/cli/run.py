@@ -112,6 +112,7 @@ async def _ask_the_daemon(config: AppConfig) -> int:
     from rebalancer.domain.runs import RunStatus
     from rebalancer.persistence import open_store
     from rebalancer.runtime.clock import SystemClock
+    from rebalancer.runtime.instance_lock import holder
     from rebalancer.runtime.state import operator_name, policies_of
     from rebalancer.services import operations
 
@@ -130,6 +131,12 @@ async def _ask_the_daemon(config: AppConfig) -> int:
             runs = [await store.get_run(run_id) for run_id in asked]
             if all(r.status.is_terminal or r.status is RunStatus.AWAITING_APPROVAL for r in runs):
                 break
+            if holder(Path(config.daemon.state_dir)) is None:
+                print(
+                    "rebalancer run: the daemon stopped; the requests wait for its next start",
+                    file=sys.stderr,
+                )
+                return EXIT_FAILURE
             await asyncio.sleep(WAIT_POLL_S)
     finally:
         await store.close()

@@ -18,6 +18,28 @@ class AlreadyRunning(RuntimeError):
     """Another daemon holds the state directory."""
 
 
+def holder(state_dir: Path) -> int | None:
+    """The PID the lock file names when that process is alive (None: no daemon seems to run).
+
+    Read without taking the lock (taking it, even briefly, could turn away a daemon starting at
+    that moment); a PID reused by another process after a crash reads as alive, so use it only
+    to decide how long to wait, never whether it is safe to start.
+    """
+    try:
+        text = (state_dir / LOCK_FILE_NAME).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text.isdigit():
+        return None
+    try:
+        os.kill(int(text), 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return int(text)  # alive, someone else's
+    return int(text)
+
+
 class InstanceLock:
     """An exclusive, non-blocking lock on ``<state_dir>/rebalancer.lock`` holding our PID."""
 
