@@ -62,6 +62,16 @@ class VenueGateway(Protocol):
         """The venue's name in the config."""
         ...
 
+    @property
+    def request_window_s(self) -> float:
+        """How long after a request is sent the venue may still carry it out, in seconds.
+
+        A signed request carries its time, and the venue refuses it once it is older than this
+        (Binance: ``recvWindow``; OKX: 30 s). A create or withdrawal the venue has no trace of
+        after the window never will have: only then is "not found" an answer.
+        """
+        ...
+
     async def load_markets(self) -> Mapping[str, Market]:
         """Load every spot market's rules, keyed by symbol."""
         ...

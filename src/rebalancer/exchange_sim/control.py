@@ -91,7 +91,8 @@ class SimulatorControl:
 
     # -- faults and streams -------------------------------------------------------------------
     def inject_fault(self, fault: Fault | Mapping[str, Any]) -> Fault:
-        """Arm a fault ``{venue, path, method, status, body, delay_ms, drop, count, execute}``."""
+        """Arm a fault ``{venue, path, method, status, body, delay_ms, drop, count, execute,
+        late}``."""
         armed = fault if isinstance(fault, Fault) else Fault.from_mapping(fault)
         self.engine.venue(armed.venue)
         self.faults.add(armed)

@@ -9,7 +9,7 @@
     POST /deposits      {venue, asset, amount, api_key?, network?}
     POST /withdrawals/{id}/complete | /withdrawals/{id}/fail
     GET  /faults | POST /faults {venue, path, method, status, body, delay_ms, drop, count,
-                                 execute} | DELETE /faults[?venue=]
+                                 execute, late} | DELETE /faults[?venue=]
     POST /websockets/close {venue?}     POST /user-streams/end {venue?}
     POST /streams/silence {venue, streams: ["market","user"], silent: true}
     POST /reset

@@ -1,10 +1,18 @@
 """Faults injected per endpoint: a status and body, a delay, a dropped connection.
 
 A ``Fault`` matches requests by venue, path prefix and method, and fires ``count`` times. By
-default it replaces the reply (the request never reaches the engine). With ``execute`` the
+default it replaces the reply (the request never reaches the engine; a ``delay_ms`` alone holds
+it in the network, and if the client hangs up meanwhile it never arrives). With ``execute`` the
 request is carried out first and only the reply is delayed, dropped or replaced: "the exchange
 accepted the order, then the connection timed out", the case the daemon must settle by looking
 the order up by client id.
+
+With ``late`` the venue has received the whole request but carries it out only ``delay_ms``
+later, whether or not the client is still there (``drop`` hangs up on the client at once; else
+it waits and times out if the delay is longer than its patience): "the venue executed what the
+client judged never received". It is checked when it is carried out, as the venue's matching
+engine does, so a request older than its validity window by then is refused (Binance
+``recvWindow``, OKX's 30 s timestamp limit) and one within it is executed.
 """
 
 from __future__ import annotations
@@ -34,7 +42,9 @@ class Fault:
     drop: bool = False
     count: int = 1
     execute: bool = False
+    late: bool = False
     fired: int = 0
+    carried_out: int = 0  # late requests the venue has carried out (executed or refused)
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> Fault:
@@ -49,6 +59,7 @@ class Fault:
             "drop",
             "count",
             "execute",
+            "late",
         }
         unknown = set(raw) - allowed
         if unknown:
@@ -70,6 +81,7 @@ class Fault:
             drop=bool(raw.get("drop", False)),
             count=raw.get("count") or 1,
             execute=bool(raw.get("execute", False)),
+            late=bool(raw.get("late", False)),
         )
 
     def matches(self, request: web.Request) -> bool:
@@ -92,7 +104,9 @@ class Fault:
             "drop": self.drop,
             "count": self.count,
             "execute": self.execute,
+            "late": self.late,
             "fired": self.fired,
+            "carried_out": self.carried_out,
         }
 
 
@@ -127,6 +141,8 @@ class FaultBook:
             fault = self.take(venue, request)
             if fault is None:
                 return await handler(request)
+            if fault.late:
+                return await _late(fault, request, handler)
             response = await handler(request) if fault.execute else None
             if fault.delay_ms:
                 await asyncio.sleep(fault.delay_ms / 1000)
@@ -141,6 +157,34 @@ class FaultBook:
             return response
 
         return apply_faults
+
+
+async def _late(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Receive the request now, carry it out after the delay whatever the client does."""
+    await request.read()  # the venue has it all: the handler reads it from here, not the socket
+    if fault.drop and request.transport is not None:
+        request.transport.close()
+
+    async def carry_out() -> web.StreamResponse:
+        await asyncio.sleep(fault.delay_ms / 1000)
+        try:
+            return await handler(request)
+        finally:
+            fault.carried_out += 1
+
+    # shielded: a client hanging up (or aiohttp cancelling its handler) does not stop the venue
+    task = asyncio.ensure_future(carry_out())
+    task.add_done_callback(_consume)
+    response = await asyncio.shield(task)
+    if request.transport is None or request.transport.is_closing():
+        raise web.HTTPServiceUnavailable(text="carried out after the client had gone")
+    return response
+
+
+def _consume(task: asyncio.Future[web.StreamResponse]) -> None:
+    """Retrieve a late request's outcome when nobody waits for it any more."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _reply(status: int, body: Any) -> web.Response:

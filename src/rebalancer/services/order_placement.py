@@ -6,8 +6,9 @@ For each slice of a planned order (slices keep every order under the max order n
 2. its intent (run, node, attempt, client order id, ``PENDING_SUBMIT``) is committed to the Store;
 3. it is sent once. A definitive rejection fails the node. An ambiguous outcome is settled by
    looking the client id up (reads retry with backoff; a transport error is raised, never read
-   as "not found"); only a definitive "not found", after a grace period in which the venue
-   could have seen the order, allows a new attempt, with a new attempt number and client id;
+   as "not found"); only a definitive "not found" allows a new attempt, with a new attempt
+   number and client id, and only once the venue can no longer carry the first out late (its
+   ``request_window_s`` after the send, looked up again every ``poll_interval_s`` till then);
 4. a limit order is followed until it fills or times out, then cancelled and re-priced at the
    new touch or sent as a market order for the rest (``OrderSettings``).
 
@@ -46,7 +47,7 @@ from rebalancer.services.execution_settings import (
     OrderStyle,
 )
 from rebalancer.services.pauses import pause
-from rebalancer.services.venue_reads import with_retries
+from rebalancer.services.venue_reads import look_up_sent, with_retries
 
 log = logging.getLogger(__name__)
 
@@ -345,6 +346,7 @@ class OrderPlacement:
         """Send once; None when the order definitively does not exist after an ambiguous send."""
         cid = command.client_order_id
         sent = asyncio.get_running_loop().time()
+        sent_at = self._clock.now()
         try:
             report = await job.gateway.create_order(command)
         except (OrderRejected, AuthenticationFailed) as error:
@@ -363,11 +365,14 @@ class OrderPlacement:
             return report
         settings = self._settings.orders
         await self._clock.sleep(settings.ambiguous_grace_s)
-        found = await with_retries(
+        found = await look_up_sent(  # the venue may still carry it out late: look until it can't
             lambda: job.gateway.fetch_order_by_client_id(command.symbol, cid),
+            sent_at=sent_at,
+            window_s=job.gateway.request_window_s,
+            clock=self._clock,
+            every_s=settings.poll_interval_s,
             attempts=settings.lookup_attempts,
             max_wait_s=settings.lookup_max_wait_s,
-            sleep=self._clock.sleep,
         )
         if found is None:
             await self._store.update_order(

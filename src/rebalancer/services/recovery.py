@@ -2,10 +2,11 @@
 
 For every venue: fetch balances (the venue must answer), every open order carrying our prefix
 (one the Store does not know is cancelled and reported), and every non-terminal order the Store
-holds for that venue, looked up by client id. An order the venue definitively does not know is
-marked REJECTED (it never arrived); one still open is cancelled (its run is being settled, the
-next run plans afresh) and its final fills recorded. A venue where any of this fails is reported
-unreconciled and is not traded.
+holds for that venue, looked up by client id. An order the venue definitively does not know,
+once its request can no longer be carried out late (the venue's ``request_window_s`` after it
+was sent), is marked REJECTED (it never arrived); one still open is cancelled (its run is
+being settled, the next run plans afresh) and its final fills recorded. A venue where any of
+this fails is reported unreconciled and is not traded.
 
 Then every pending transfer. One whose withdrawal id we never recorded (``PENDING_SUBMIT``: a
 crash or a lost reply between the intent and the venue's answer) is looked up at its source by
@@ -50,7 +51,7 @@ from rebalancer.services.execution_settings import ExecutionSettings
 from rebalancer.services.order_placement import save_report
 from rebalancer.services.run_outcome import fees_in_quote, traded_notional
 from rebalancer.services.transfers import TransferRunner
-from rebalancer.services.venue_reads import with_retries
+from rebalancer.services.venue_reads import look_up_sent, with_retries
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -164,7 +165,16 @@ class Recovery:
         async def look_up() -> OrderReport | None:
             return await gateway.fetch_order_by_client_id(order.symbol, cid)
 
-        found = await self._read(venue, look_up)
+        orders = self._settings[venue].orders
+        found = await look_up_sent(  # a request held before the crash may still be carried out
+            look_up,
+            sent_at=order.updated_at,  # the intent, or later: the wait is never too short
+            window_s=gateway.request_window_s,
+            clock=self._clock,
+            every_s=orders.poll_interval_s,
+            attempts=orders.lookup_attempts,
+            max_wait_s=orders.lookup_max_wait_s,
+        )
         if found is None:
             await self._store.update_order(
                 cid,

@@ -42,7 +42,7 @@ from rebalancer.services.breaker_keeper import BreakerKeeper
 from rebalancer.services.event_hub import EventHub
 from rebalancer.services.execution_settings import ExecutionSettings
 from rebalancer.services.pauses import pause
-from rebalancer.services.venue_reads import with_retries
+from rebalancer.services.venue_reads import look_up_sent, with_retries
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +146,8 @@ class TransferRunner:
         request = WithdrawRequest(
             node.asset, node.network, node.amount, address.address, address.tag, record.id
         )
+        # stamped as it goes out: how long the venue may still carry it out counts from here
+        record = await self._store.update_transfer(record.id, at=self._clock.now())
         try:
             report = await job.source.withdraw(request)
         except (OrderRejected, AuthenticationFailed) as error:
@@ -208,15 +210,20 @@ class TransferRunner:
         """Look a transfer's withdrawal up by its client id and store what the venue says.
 
         Found: adopted (``SUBMITTED`` with the venue's id), to be followed to arrival. None (the
-        venue's definitive answer): ``FAILED`` with reason ``NEVER_SENT``. Lookups retry with
-        backoff; a venue that keeps failing raises ``VenueError`` and nothing is changed.
+        venue's definitive answer, given once the venue can no longer carry the request out:
+        ``request_window_s`` after it went out, ``look_up_sent``): ``FAILED`` with reason
+        ``NEVER_SENT``. Lookups retry with backoff; a venue that keeps failing raises
+        ``VenueError`` and nothing is changed.
         """
         reads = self._settings.orders
-        found = await with_retries(
+        found = await look_up_sent(
             lambda: source.fetch_withdrawal_by_client_id(record.asset, record.id),
+            sent_at=record.updated_at,  # stamped just before the request (or later: safe)
+            window_s=source.request_window_s,
+            clock=self._clock,
+            every_s=reads.poll_interval_s,
             attempts=reads.lookup_attempts,
             max_wait_s=reads.lookup_max_wait_s,
-            sleep=self._clock.sleep,
         )
         if found is None:
             log.warning("transfer %s: %s; it will be planned again", record.id, NEVER_SENT)

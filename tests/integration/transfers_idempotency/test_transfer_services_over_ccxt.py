@@ -10,12 +10,13 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.integration.execution.harness import WallClock, fast_settings
+from tests.integration.execution.harness import HurriedClock, WallClock, fast_settings
 from tests.integration.venues.conftest import GatewayFactory, eventually
 
 from rebalancer.core.breaker import BreakerLimits
@@ -129,7 +130,9 @@ async def test_a_withdrawal_that_never_reached_the_venue_is_marked_never_sent(
     sim.control.inject_fault(
         {"venue": venue, "path": WITHDRAW_PATH[venue], "method": "POST", "drop": True}
     )
-    result = await services.runner.run(job)
+    # "not found" is final only past the venue's request window; that wait passes at once here
+    hurried = TransferRunner(services.store, HurriedClock(), services.breaker, fast_settings())
+    result = await hurried.run(job)
 
     assert not result.arrived
     assert withdrawals(sim) == []
@@ -235,8 +238,9 @@ async def test_recovery_marks_a_transfer_the_venue_never_received_as_never_sent(
 ) -> None:
     job = await transfer_job(services, venue, "250")
     # The process died after committing the intent, before the request left: the intent is
-    # exactly what the runner commits first.
-    now = WallClock().now()
+    # exactly what the runner commits first. It died two minutes ago: past any venue's window
+    # for carrying a request out late, so the venue's "not found" is final at once.
+    now = WallClock().now() - timedelta(minutes=2)
     cid = make_transfer_client_id(job.run_id, "t1", 1)
     await services.store.record_transfer(
         TransferRecord(

@@ -61,7 +61,8 @@ def private(
     """Wrap a handler so it runs only for a correctly signed request."""
 
     async def checked(request: web.Request) -> web.Response:
-        body_text = await request.text() if request.can_read_body else ""
+        # body_exists, not can_read_body: a late request (fault plane) was read on arrival
+        body_text = await request.text() if request.body_exists else ""
         credentials = verify_rest(
             request.headers,
             request.method,

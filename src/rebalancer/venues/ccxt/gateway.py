@@ -50,6 +50,11 @@ from rebalancer.venues.ccxt.instance import VenueSpec, build_exchange
 T = TypeVar("T")
 
 WITHDRAW_CLIENT_ID_PARAM = {"binance": "withdrawOrderId", "okx": "clientId"}
+# How long a signed request stays good (past it the venue refuses it, so "not found" is final):
+BINANCE_RECV_WINDOW_MS = 5000  # Binance's default when a request names none
+OKX_TIMESTAMP_LIMIT_S = 30.0  # OKX refuses a request stamped more than 30 s away (50102)
+UNKNOWN_REQUEST_WINDOW_S = 60.0  # any other exchange: the longest window Binance allows
+CLOCK_SKEW_S = 1.0  # our clock against the venue's
 
 
 class CcxtGateway:
@@ -84,6 +89,21 @@ class CcxtGateway:
     def name(self) -> str:
         """The venue's name in the config."""
         return self._name
+
+    @property
+    def request_window_s(self) -> float:
+        """How long a sent request may still be carried out (see ``VenueGateway``).
+
+        Binance: the ``recvWindow`` ccxt signs with; OKX: its 30 s timestamp limit; any other
+        exchange: ``UNKNOWN_REQUEST_WINDOW_S``. Each with ``CLOCK_SKEW_S`` for the clocks.
+        """
+        exchange_id = self.exchange_id
+        if exchange_id.startswith("binance"):
+            window_ms = self._exchange.options.get("recvWindow", BINANCE_RECV_WINDOW_MS)
+            return float(window_ms) / 1000 + CLOCK_SKEW_S
+        if exchange_id.startswith("okx"):
+            return OKX_TIMESTAMP_LIMIT_S + CLOCK_SKEW_S
+        return UNKNOWN_REQUEST_WINDOW_S
 
     @property
     def exchange_id(self) -> str:

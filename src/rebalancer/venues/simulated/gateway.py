@@ -83,6 +83,11 @@ class SimulatedGateway:
         """The venue's name."""
         return self._venue.name
 
+    @property
+    def request_window_s(self) -> float:
+        """Nothing is carried out late in process: a create or withdrawal is done, or not sent."""
+        return 0.0
+
     async def _next_event(self, stream: str) -> Event:
         """The next engine event of this venue on ``stream``; its first watch subscribes it.
 
