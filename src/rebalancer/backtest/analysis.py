@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
-from rebalancer.backtest.bound import replay_bound
+from rebalancer.backtest.bound import replay_bound, too_big
 from rebalancer.backtest.ledger import build_ledger
 from rebalancer.backtest.metrics import Figures, Series, figures, series_of
 from rebalancer.backtest.prices import PriceTable
@@ -63,9 +63,9 @@ def analyse(
         note = "not computed (--no-bound)"
     elif scenario.policy.drift_band is None:
         note = "no bands: nothing to bound"
-    else:
+    elif (note := too_big(table, ledger)) is None:
         found = replay_bound(table, setup, result, ledger, series)
-        if found is not None and found.status != "Optimal":
+        if found.status != "Optimal":
             note = f"the LP ended {found.status}"
     return Analysis(
         key, result, ledger.assets, series, shown, found, note, time.perf_counter() - started

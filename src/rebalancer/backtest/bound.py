@@ -6,8 +6,9 @@ spreads and the cheapest of its venues' fees. A coin cannot be held before it li
 delisting no more than the dust the policy was left with. The first bar (buying the portfolio)
 is the LP's starting point, so it is left out of both costs.
 
-A problem of more than ``MAX_CELLS`` bars x assets is not solved (hourly data over years): the
-report says so instead of waiting minutes.
+The LP is solved in windows of about ``WINDOW_VARIABLES`` variables (see
+``core.clairvoyant.windowed_bound``); a problem of more than ``MAX_CELLS`` bars x assets is not
+solved at all (hourly data over years): the report says so instead of waiting minutes.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from rebalancer.backtest.metrics import Series
 from rebalancer.backtest.prices import PriceTable
 from rebalancer.backtest.replay import ReplayResult
 from rebalancer.backtest.spec import BacktestSetup
-from rebalancer.core.clairvoyant import Bound, BoundProblem, clairvoyant_bound
+from rebalancer.core.clairvoyant import Bound, BoundProblem, windowed_bound
 
 MAX_CELLS = 120_000
+WINDOW_VARIABLES = 8_000  # HiGHS's time grows faster than linearly with a window's size
 SLACK = 1e-7  # the LP's bands are this much wider (fraction of value) than the policy's
 
 
@@ -100,16 +102,25 @@ def _carried(values: np.ndarray) -> np.ndarray:
     return values[index]
 
 
+def too_big(table: PriceTable, ledger: Ledger) -> str | None:
+    """Why the bound is not solved for this replay (None: it is)."""
+    cells = len(table) * len(ledger.assets)
+    if cells <= MAX_CELLS:
+        return None
+    return (
+        f"not computed: {len(table):,} bars x {len(ledger.assets)} assets is more than the LP's "
+        f"{MAX_CELLS:,} (try a daily interval)"
+    )
+
+
 def replay_bound(
     table: PriceTable,
     setup: BacktestSetup,
     result: ReplayResult,
     ledger: Ledger,
     series: Series,
-) -> Bound | None:
-    """The bound of one replay; None when the policy has no bands or the LP is too big."""
-    if result.configured.drift_band is None:
-        return None
-    if len(table) * len(ledger.assets) > MAX_CELLS:
-        return None
-    return clairvoyant_bound(bound_problem(table, setup, result, ledger, series))
+) -> Bound:
+    """The bound of one replay with bands (see the module doc and ``too_big``)."""
+    return windowed_bound(
+        bound_problem(table, setup, result, ledger, series), max_variables=WINDOW_VARIABLES
+    )

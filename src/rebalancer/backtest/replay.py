@@ -44,6 +44,7 @@ from rebalancer.domain.market import Market, OrderSide
 from rebalancer.domain.money import ZERO
 from rebalancer.domain.plan import RunType
 from rebalancer.domain.policy import Policy
+from rebalancer.domain.records import OrderIntentState
 from rebalancer.domain.requests import RunRequest
 from rebalancer.services import operations
 from rebalancer.services.breaker_keeper import BreakerKeeper
@@ -132,6 +133,7 @@ class ReplayResult:
     slept_s: float = 0.0
     breaker_trips: int = 0
     flows: tuple[tuple[int, str, Decimal], ...] = field(default_factory=tuple)
+    refused: Mapping[str, int] = field(default_factory=dict)  # orders a venue refused, by why
 
 
 def replay(
@@ -445,6 +447,7 @@ class Replay:
             slept_s=self.clock.slept_s,
             breaker_trips=self.trips,
             flows=tuple(self.flows),
+            refused=self._refusals(),
         )
 
     def _final_prices(self) -> dict[str, Decimal]:
@@ -492,6 +495,16 @@ class Replay:
             )
             for w in self.venues.withdrawals()
         ]
+
+    def _refusals(self) -> dict[str, int]:
+        """Orders the venues refused, counted by reason (amounts left out)."""
+        counts: dict[str, int] = {}
+        for record in self.store.all_orders():
+            if record.state is OrderIntentState.REJECTED:
+                words = (record.reason or "no reason given").split(": ")
+                kind = ": ".join(words[1:3]) if len(words) > 2 else words[-1]
+                counts[kind] = counts.get(kind, 0) + 1
+        return counts
 
     def _runs(self, closes: list[float]) -> list[RunSummary]:
         filled: dict[str, int] = {}

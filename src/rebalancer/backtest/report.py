@@ -145,6 +145,7 @@ def scenario_summary(analysis: Analysis, description: str) -> dict[str, Any]:
         "checks": dict(result.checks),
         "bars_skipped_while_busy": result.busy_bars,
         "breaker_trips": result.breaker_trips,
+        "orders_refused": dict(result.refused),
         "events": [{"bar": e.bar, "kind": e.kind, "text": e.text} for e in result.events],
         "engine": {
             "balances": {
@@ -275,7 +276,8 @@ Every figure is recomputed from the fills of the daemon's own runs.</p>
 <h2>What happened</h2>
 <p>Runs after the first purchase by trigger: {html.escape(runs or "none")};
 by outcome: {html.escape(outcomes or "none")}. Circuit breaker trips: {policy["breaker_trips"]}.
-Bars whose check was skipped because a run was still going: {policy["bars_skipped_while_busy"]}.</p>
+Bars whose check was skipped because a run was still going: {policy["bars_skipped_while_busy"]}.
+Orders the venue refused: {html.escape(_refused(policy["orders_refused"]))}.</p>
 <ul>{events or "<li>no listings, delistings or breaker trips</li>"}</ul>
 <h2>Assumptions</h2>
 <p>Fees: {html.escape(json.dumps(setup["fees"]))}; spread: {html.escape(setup["spread"])};
@@ -284,13 +286,19 @@ breaker trips: {html.escape(setup["on_breaker"])}. Transfer routes:
 {html.escape(json.dumps(setup["routes"])) if setup["routes"] else "none"}.</p>
 <p class="small">The clairvoyant bound is the least cost of any trading that is inside the
 bands at every bar where the policy was, knowing every price in advance (a linear program
-solved with HiGHS). A long history is solved in windows whose first bar's mix is free: still
-a lower bound, a little weaker.</p>
+solved with HiGHS). A long history is solved in windows, each starting from the policy's own
+value at its first bar in whatever mix suits it: still a lower bound on the policy's cost.</p>
 <table><tr><th>Asset</th><th>Files</th><th>First bar</th><th>Last bar</th><th>Missing bars</th></tr>
 {prices}</table>
 <p class="small">Generated {generated} by rebalancer backtest.</p>
 </body></html>
 """
+
+
+def _refused(counts: dict[str, int]) -> str:
+    if not counts:
+        return "none"
+    return "; ".join(f"{count} x {why}" for why, count in sorted(counts.items()))
 
 
 def _notes(items: str) -> str:

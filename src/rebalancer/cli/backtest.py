@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -144,6 +145,15 @@ def load(args: argparse.Namespace) -> tuple[AppConfig, PriceTable]:
     return config, table
 
 
+def quiet_daemon_logs() -> None:
+    """Keep the replayed daemon's warnings (a refused order, say) off the terminal.
+
+    A backtest replays years of the daemon's life in seconds; what its log would have said is
+    in the report instead (refused orders, breaker trips, runs by outcome). Errors still show.
+    """
+    logging.getLogger("rebalancer").setLevel(logging.ERROR)
+
+
 def parse_day(text: str | None, option: str) -> datetime | None:
     """A ``YYYY-MM-DD`` option as midnight UTC."""
     if text is None:
@@ -162,6 +172,7 @@ def _backtest(args: argparse.Namespace) -> int:
 
     config, table = load(args)
     prepared = prepare(config, args.portfolio, table, compare=not args.no_compare)
+    quiet_daemon_logs()
     stream = sys.stderr if not args.json else io.StringIO()
     with Progress(len(table), label=args.portfolio, stream=stream) as progress:
         analyses = run_all(
@@ -229,6 +240,8 @@ def render_table(data: dict[str, Any]) -> str:
     ratios = "".join(f"{_format(s['cost_ratio'], '{:.2f}'):>{width + 2}}" for s in scenarios)
     lines.append(f"{'cost / bound':<20}{ratios}")
     lines += [f"  {event['kind']}: {event['text']}" for event in scenarios[0]["events"]]
+    refused = scenarios[0]["orders_refused"]
+    lines += [f"  orders refused: {count} x {why}" for why, count in sorted(refused.items())]
     lines += [f"  not compared: {note}" for note in data.get("not_compared", [])]
     return "\n".join(lines) + "\n"
 

@@ -60,8 +60,12 @@ class BoundProblem:
     def window(self, start: int, stop: int) -> BoundProblem:
         """Bars ``start..stop-1``; after the first window, the first bar's mix is free.
 
-        Dropping the link to the bars before makes each window a relaxation of the whole
-        problem: the sum of the windows' optima is still a lower bound, a little weaker.
+        A later window starts from the policy's own total value at its first bar, in any mix.
+        The policy's trades inside the window are a feasible point of it (its own mix is one
+        of those allowed), so each window's optimum is at most what the policy paid there, and
+        the sum over windows is a lower bound on the policy's cost. It is not a relaxation of
+        the single LP: the single LP's path may hold a different total at that bar, so the sum
+        can land above or below the single LP's optimum.
         """
         if start == 0:
             first_units, first_cash, free = self.start_units, self.start_cash, False
@@ -146,9 +150,10 @@ def windowed_bound(
 ) -> Bound:
     """``clairvoyant_bound`` over windows of at most ``max_variables``, costs summed.
 
-    Exact when one window holds it all. HiGHS's time grows faster than linearly with the
-    number of bars, so a long history is cut into windows (each a relaxation, see
-    ``BoundProblem.window``); the sum is a lower bound all the same.
+    The single LP when one window holds it all. HiGHS's time grows faster than linearly with
+    the number of bars, so a long history is cut into windows that each start from the
+    policy's own total value (see ``BoundProblem.window``); the sum is still a lower bound on
+    the policy's cost.
     """
     bars, assets = problem.prices.shape
     per_bar = 4 * assets + 3
