@@ -67,6 +67,7 @@ class Span:
     name: str
     start: float
     end: float
+    cpu_end: float  # the process's CPU time when the call returned
 
 
 class Recorder:
@@ -87,7 +88,8 @@ class Recorder:
                     return await function(*args, **kwargs)
                 finally:
                     if self.on:
-                        self.spans.append(Span(name, start, time.perf_counter()))
+                        end = time.perf_counter()
+                        self.spans.append(Span(name, start, end, time.process_time()))
 
             return timed_async
 
@@ -98,7 +100,8 @@ class Recorder:
                 return function(*args, **kwargs)
             finally:
                 if self.on:
-                    self.spans.append(Span(name, start, time.perf_counter()))
+                    end = time.perf_counter()
+                    self.spans.append(Span(name, start, end, time.process_time()))
 
         return timed
 
@@ -165,8 +168,9 @@ async def profile(
             recorder.on = True
             if cpu is not None:
                 cpu.enable()
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             result = await loop.check("core")
+            cpu_ms = (time.process_time() - cpu_started) * 1000
             if cpu is not None:
                 cpu.disable()
             recorder.on = False
@@ -177,9 +181,11 @@ async def profile(
                 print(f"sample {number + 1}: no order ({result.action}: {result.reason})")
                 continue
             ack, decision = acks[0].end, runs[0].start
+            halves["CPU time, check start -> ack"].append((acks[0].cpu_end - cpu_started) * 1000)
             halves["check start -> decision"].append((decision - started) * 1000)
             halves["decision -> ack"].append((ack - decision) * 1000)
             halves["check start -> ack"].append((ack - started) * 1000)
+            halves["CPU time of the whole check and run"].append(cpu_ms)
             totals: dict[str, float] = defaultdict(float)
             for span in spans:
                 if span.start >= decision and span.end <= ack:
