@@ -246,6 +246,7 @@ def main() -> None:
         asyncio.run(profile(here.config, control, args.samples, args.timeline, cpu, args.slow_ms))
     if cpu is not None:  # CPU time of the checks (waits on sockets and disks are not in it)
         pstats.Stats(cpu).sort_stats("tottime").print_stats(args.cpu)
+        pstats.Stats(cpu).sort_stats("cumulative").print_stats("rebalancer/", args.cpu)
 
 
 if __name__ == "__main__":
