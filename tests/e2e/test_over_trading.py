@@ -13,6 +13,10 @@ snapshot counts every withdrawal exactly once. Both would fail before the fixes:
 - a withdrawal's reply is lost and it cannot be looked up in the round; the next round's
   snapshot took the in-transit list from the database, where it was not listed, so the money
   counted nowhere and the round traded as if it were gone.
+
+A third test holds the invariant across a restart and a withdrawal the venue failed and
+refunded while the daemon was down: the refund counts at the source, the transfer is planned
+again once.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from .invariants import check_episode, dumps
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 BTC_HEAVY = {"binance": {"BTC": "0.45", "USDT": "100"}, "okx": {"USDT": "30000"}}
+BTC_AT_TARGET = {"binance": {"BTC": "0.32", "USDT": "100"}, "okx": {"USDT": "28700"}}
 OKX_WITHDRAW = "/api/v5/asset/withdrawal"
 OKX_WITHDRAWALS = "/api/v5/asset/withdrawal-history"
 
@@ -123,6 +128,55 @@ def test_a_withdrawal_left_in_flight_by_a_kill_is_waited_for_not_counted_twice(
     assert inside_bands(sim.control.weights())
 
 
+def test_no_run_is_planned_around_a_withdrawal_still_in_flight(
+    tmp_path: Path, sims: list[SimProcess], daemon_factory: DaemonFactory
+) -> None:
+    # BTC at its target, ETH at 0: the first plan moves the cash over and buys ETH with it
+    sim = start_sim(tmp_path, "sim", transfer_delay_s=600, balances=BTC_AT_TARGET)
+    sims.append(sim)
+    state = tmp_path / "state"
+    config = write_daemon_config(
+        tmp_path / "daemon.toml", state_dir=state, connection=sim.connection_file
+    )
+
+    def submitted() -> bool:
+        if not withdrawals(sim):
+            return False
+        return any(t.state is TransferState.SUBMITTED for t in stored(state).transfers)
+
+    first = daemon_factory(config, "--once").start()
+    wait_for("the withdrawal in flight", submitted, timeout_s=60)
+    first.signal(signal.SIGKILL)
+    assert first.wait(timeout_s=10) == -signal.SIGKILL
+
+    # a run planned now, with the cash on its way, would sell BTC to buy some ETH, and buy the
+    # BTC back once the cash landed
+    restarted = daemon_factory(config).start()
+    restarted.wait_for_log(r"recovery: ", timeout_s=60)
+
+    def two_checks_or_an_order() -> bool:
+        checks = re.findall(r"core: (?:skipped|idle|ran|failed) \(", restarted.log())
+        return len(checks) >= 2 or bool(sim.control.orders())
+
+    wait_for("two checks after recovery", two_checks_or_an_order, timeout_s=90)
+    (withdrawal,) = withdrawals(sim)
+    post(sim.control, f"/withdrawals/{withdrawal['id']}/complete", {})
+
+    def inside_the_bands() -> dict[str, Any] | None:
+        ended = ended_run(config, "FILLED", "PARTIALLY_FILLED")
+        return ended if ended and ended["reason"] == "inside the bands" else None
+
+    wait_for("a run ending inside the bands", inside_the_bands, timeout_s=120, every_s=0.5)
+    restarted.signal(signal.SIGTERM)
+    assert restarted.wait(timeout_s=30) == 0
+
+    sold_btc = [o for o in sim.control.orders() if (o["symbol"], o["side"]) == ("BTC/USDT", "sell")]
+    assert not sold_btc, "BTC was sold to make up for cash that was on its way"
+    assert len(withdrawals(sim)) == 1
+    assert_invariants(state, config, sim, BTC_AT_TARGET)
+    assert inside_bands(sim.control.weights())
+
+
 def test_a_withdrawal_whose_reply_was_lost_counts_once_in_the_next_snapshot(
     tmp_path: Path, sims: list[SimProcess], daemon_factory: DaemonFactory
 ) -> None:
@@ -149,6 +203,48 @@ def test_a_withdrawal_whose_reply_was_lost_counts_once_in_the_next_snapshot(
     assert daemon.wait(timeout_s=30) == 0
 
     assert len(withdrawals(sim)) == 1, "the lost withdrawal was planned again"
+    assert_each_order_once(sim.control.orders(), stored(state).orders)
+    assert_invariants(state, config, sim, FUNDED)
+    assert inside_bands(sim.control.weights())
+
+
+def test_a_withdrawal_failed_and_refunded_while_the_daemon_was_down_counts_once_at_its_source(
+    tmp_path: Path, sims: list[SimProcess], daemon_factory: DaemonFactory
+) -> None:
+    sim = start_sim(tmp_path, "sim", transfer_delay_s=600)  # lands only when told
+    sims.append(sim)
+    state = tmp_path / "state"
+    config = write_daemon_config(
+        tmp_path / "daemon.toml", state_dir=state, connection=sim.connection_file
+    )
+
+    def submitted() -> bool:
+        if not withdrawals(sim):
+            return False
+        return any(t.state is TransferState.SUBMITTED for t in stored(state).transfers)
+
+    first = daemon_factory(config, "--once").start()
+    wait_for("the withdrawal in flight", submitted, timeout_s=60)
+    first.signal(signal.SIGKILL)
+    assert first.wait(timeout_s=10) == -signal.SIGKILL
+    (failed,) = withdrawals(sim)
+    post(sim.control, f"/withdrawals/{failed['id']}/fail", {})  # refunded while it was down
+
+    restarted = daemon_factory(config).start()
+    wait_for("a second withdrawal", lambda: len(withdrawals(sim)) == 2, timeout_s=90)
+    second = next(w for w in withdrawals(sim) if w["id"] != failed["id"])
+    post(sim.control, f"/withdrawals/{second['id']}/complete", {})
+
+    def inside_the_bands() -> dict[str, Any] | None:
+        ended = ended_run(config, "FILLED", "PARTIALLY_FILLED")
+        return ended if ended and ended["reason"] == "inside the bands" else None
+
+    wait_for("a run ending inside the bands", inside_the_bands, timeout_s=120, every_s=0.5)
+    restarted.signal(signal.SIGTERM)
+    assert restarted.wait(timeout_s=30) == 0
+
+    states = sorted(w["state"] for w in withdrawals(sim))
+    assert states == ["completed", "failed"]  # the refunded one was planned again, once
     assert_each_order_once(sim.control.orders(), stored(state).orders)
     assert_invariants(state, config, sim, FUNDED)
     assert inside_bands(sim.control.weights())
