@@ -5,8 +5,9 @@ control plane before each start; the daemon is killed with SIGKILL at each kill 
 reached the venue, a withdrawal is in flight, or some seconds passed) and started again.
 Meanwhile withdrawals are failed or held as the scenario says, prices move, websockets close.
 After the last start the episode waits until the portfolio settles (an idle check inside the
-bands, nothing in transit, every late request carried out), resuming the breaker when a jump
-or a streak of failures halted it, then stops the daemon with SIGTERM. Every wait is bounded.
+bands, nothing in transit, every late request carried out), resuming the breaker when a jump,
+a streak of failures or a slippage stopped it, then stops the daemon with SIGTERM. Every wait
+is bounded.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from tests.e2e.harness import (
 )
 
 CHECK_RESULT = re.compile(
-    r"core: (idle|skipped|ran|failed) \((within band|circuit breaker is HALTED|)"
+    r"core: (idle|skipped|ran|failed) \((within band|circuit breaker is (?:HALTED|REDUCING)|)"
 )
 POLL_S = 0.2
 TRIGGER_TIMEOUT_S = 30.0  # a kill point that never comes is taken after this long anyway
@@ -139,7 +140,7 @@ class Episode:
         while time.monotonic() < deadline:
             results = CHECK_RESULT.findall(self.daemon.log() if self.daemon is not None else "")
             last = results[-1] if results else ("", "")
-            if last[1].startswith("circuit breaker is HALTED") and self.resumes < MAX_RESUMES:
+            if last[1].startswith("circuit breaker") and self.resumes < MAX_RESUMES:
                 self._resume()
                 continue
             if last == ("idle", "within band") and self._quiet():
