@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,19 @@ from rebalancer.cli import main
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLE = REPO / "config" / "example.toml"
 PAPER = REPO / "config" / "paper.toml"
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """``rebalancer run`` replaces the root log handlers; give the next tests theirs back."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
 
 
 def variant(tmp_path: Path, source: Path, old: str, new: str) -> Path:
