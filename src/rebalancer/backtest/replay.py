@@ -184,6 +184,7 @@ class Replay:
             planner=plan_rebalance,
             snapshot_json=functools.partial(dump_snapshot, compact=True),
             plan_json=functools.partial(dump_plan, compact=True),
+            keep_latest=False,
         )
         executor = Executor(
             self.store, self.clock, self.breaker, scenario.execution, self.stop, events=events

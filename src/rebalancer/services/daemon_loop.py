@@ -326,9 +326,10 @@ class DaemonLoop(RequestTaking):
             await work.deps.prices.check(snapshot)
         for observer in self._snapshot_observers:
             observer(work.policy, snapshot, None)
-        await self._store.save_latest_snapshot(
-            work.policy.name, work.deps.snapshot_json(snapshot), at=snapshot.taken_at
-        )
+        if work.deps.keep_latest:
+            await self._store.save_latest_snapshot(
+                work.policy.name, work.deps.snapshot_json(snapshot), at=snapshot.taken_at
+            )
         return snapshot
 
     def _awaits(self, run: RunRecord) -> str:

@@ -57,6 +57,10 @@ class CycleDeps:
     snapshot_json: Callable[[Snapshot], str]
     plan_json: Callable[[Plan], str]
     prices: PriceGate | None = None  # the portfolio's price-jump check (None: a fresh one)
+    # Keep every check's snapshot in the Store as the portfolio's latest, for commands beside
+    # the daemon (``request`` values the portfolio with it). A backtest has nobody beside it
+    # and checks thousands of bars, so it leaves this off.
+    keep_latest: bool = True
 
 
 def goal_reached(snapshot: Snapshot, policy: Policy, run_type: RunType) -> str | None:

@@ -14,6 +14,7 @@ from rebalancer.domain.market import Market, OrderSide, Rounding, round_to_step
 from rebalancer.domain.money import ZERO, to_decimal
 
 BPS = Decimal("0.0001")
+HALF_BPS = BPS / 2  # half the spread on each side of the mid
 UNLIMITED = Decimal("Infinity")  # the quantity of a level in a book of unlimited depth
 
 
@@ -86,11 +87,14 @@ class Book:
         self.version += 1
         tick = self.market.price_tick
         spread = self.shape.spread_bps if spread_bps is None else spread_bps
-        half = mid * spread * BPS / 2
-        best_bid = round_to_step(mid - half, tick, Rounding.DOWN)
-        best_ask = round_to_step(mid + half, tick, Rounding.UP)
-        if best_ask <= best_bid:
-            best_ask = best_bid + tick if tick > 0 else best_bid
+        half = mid * spread * HALF_BPS
+        if tick > 0:
+            best_bid = round_to_step(mid - half, tick, Rounding.DOWN)
+            best_ask = round_to_step(mid + half, tick, Rounding.UP)
+            if best_ask <= best_bid:
+                best_ask = best_bid + tick
+        else:
+            best_bid, best_ask = mid - half, mid + half
         if self.shape.levels == 1:  # the top of the book only (bar data): no levels to space
             self.bids = [self._level(best_bid)] if best_bid > 0 else []
             self.asks = [self._level(best_ask)]
