@@ -3,8 +3,12 @@
 An order's notional is held to the cap at the ask on either side (``Trade.notional_at_ask``),
 so a sell placed as a limit at the touch fits under it too.
 
-The slices differ by at most one lot. Their count is the larger of what the model chose and
-what the cap needs, so each slice stays under the cap (the model kept a lot of margin for it).
+The slices differ by at most one lot, and there are as few as the cap allows:
+``ceil(notional at the ask / cap)``, one more when the largest slice would still be over it.
+The model's own order count is not used: it costs nothing,
+so the solver may return any count between that and what the minimums allow (a 9,600 USDT buy
+under a 25,000 cap once came out as two orders); the model kept a lot of margin under the cap,
+so the fewest slices always fit.
 """
 
 from __future__ import annotations
@@ -27,9 +31,11 @@ def slice_trade(trade: Trade, cap: Decimal | None) -> list[Trade]:
     step = trade.market.rules.amount_step
     if cap is None or cap <= 0 or step <= 0:
         return [replace(trade, slices=1)]
-    parts = max(trade.slices, math.ceil(trade.notional_at_ask / cap))
     units = int(trade.amount / step)
-    parts = max(1, min(parts, units))
+    parts = max(1, min(math.ceil(trade.notional_at_ask / cap), units))
+    ask = trade.market.quote.ask
+    while parts < units and math.ceil(units / parts) * step * ask > cap:
+        parts += 1  # the largest slice is one lot above the average
     return [
         replace(trade, amount=(step * lots).quantize(step), slices=1)
         for lots in split_units(units, parts)
