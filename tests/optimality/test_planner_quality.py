@@ -1,7 +1,7 @@
 """The planner against its physical limits (science.md B4), on real and synthetic cases.
 
-* cost: within 1 % of the mixed-integer optimum with continuous amounts at the median, 5 %
-  at worst (``reference_optimum``: the same model without rounding room, solved to 1e-6);
+* cost: within 1 % (1.01×) of the mixed-integer optimum with continuous amounts in every case
+  (``reference_optimum``: the same model without rounding room, solved to 1e-6);
 * turnover in ``band_edge`` mode: within 1 % of the closed form T* = max(E, D);
 * and T* itself checked against a brute-force projection on small cases.
 
@@ -10,7 +10,6 @@ A bigger sweep with the same measures: ``benchmarks/planner_quality.py``.
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import replace
 from decimal import Decimal
 
@@ -79,8 +78,7 @@ def test_plan_cost_is_within_one_percent_of_the_milp_optimum(
     ratios = cost_ratios(cases)
 
     assert len(ratios) >= len(cases) // 2  # most cases have something to do
-    assert statistics.median(ratios) <= 1.01
-    assert max(ratios) <= 1.05
+    assert max(ratios) <= 1.01
 
 
 @pytest.mark.parametrize(
@@ -98,8 +96,7 @@ def test_plan_cost_is_within_one_percent_of_an_independently_written_formulation
             ratios.append(float(plan_rebalance(snap, policy).estimated_cost) / bound.cost)
 
     assert ratios
-    assert statistics.median(ratios) <= 1.01
-    assert max(ratios) <= 1.05
+    assert max(ratios) <= 1.01
     assert min(ratios) >= 0.99  # a lower bound: only lot rounding may dip under it
 
 

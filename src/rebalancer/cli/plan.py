@@ -5,9 +5,11 @@ The same pure planner the daemon uses, fed from files: a config, a portfolio nam
 plan (docs/formats.md) on stdout and nothing else, byte for byte the same for the same inputs.
 
 Bad input (a malformed snapshot or config, an unknown portfolio, a withdraw without an amount)
-is reported on stderr naming the field, with exit status 2 and no traceback. A planner that
-cannot produce any plan exits with 1. Nothing here talks to an exchange or a database, so this
-command imports neither ccxt nor SQLAlchemy.
+is reported on stderr naming the field, with exit status 2 and no traceback; so is an amount the
+holdings cannot meet (a withdraw above what selling can raise, an invest_cash above the cash
+that may be spent), saying how much can be, unless ``--partial`` asks for that most instead. A
+planner that cannot produce any plan exits with 1. Nothing here talks to an exchange or a
+database, so this command imports neither ccxt nor SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from rebalancer.domain.errors import ConfigError, InvalidValue, PlanningError, SnapshotError
+from rebalancer.domain.errors import (
+    AmountUnavailable,
+    ConfigError,
+    InvalidValue,
+    PlanningError,
+    SnapshotError,
+)
 from rebalancer.domain.money import format_decimal, to_decimal
 from rebalancer.domain.plan import RunType
 from rebalancer.domain.policy import Policy
@@ -28,7 +36,7 @@ from rebalancer.domain.snapshot import Snapshot
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
-AMOUNT_RUN_TYPES = frozenset({RunType.WITHDRAW})
+AMOUNT_RUN_TYPES = frozenset({RunType.WITHDRAW, RunType.INVEST_CASH})
 
 
 class InputProblem(Exception):
@@ -43,6 +51,8 @@ class PlanInputs:
     policy: Policy
     run_type: RunType
     amount: Decimal | None
+    venue: str | None = None
+    partial: bool = False
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,7 +74,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--amount",
         metavar="DECIMAL",
-        help="for --type withdraw: the cash to raise, in the portfolio's quote asset",
+        help="withdraw: the cash to raise (required); invest_cash: the cash to spend "
+        "(default: the cash above its target); in the portfolio's quote asset",
+    )
+    parser.add_argument(
+        "--venue",
+        metavar="NAME",
+        help="withdraw: the venue the cash must be on (default: any of the portfolio's)",
+    )
+    parser.add_argument(
+        "--partial",
+        action="store_true",
+        help="an amount above what the holdings allow: plan the most they can instead of "
+        "refusing (exit 2)",
     )
     parser.add_argument(
         "--json", action="store_true", help="print the plan as JSON (docs/formats.md) only"
@@ -81,7 +103,16 @@ def run(args: argparse.Namespace) -> int:
     from rebalancer.core.planner import plan_rebalance
 
     try:
-        plan = plan_rebalance(inputs.snapshot, inputs.policy, inputs.run_type, inputs.amount)
+        plan = plan_rebalance(
+            inputs.snapshot,
+            inputs.policy,
+            inputs.run_type,
+            inputs.amount,
+            venue=inputs.venue,
+            partial=inputs.partial,
+        )
+    except AmountUnavailable as exc:
+        return _fail(str(exc), EXIT_USAGE)
     except PlanningError as exc:
         return _fail(f"cannot plan: {exc}", EXIT_FAILURE)
     if args.json:
@@ -100,9 +131,16 @@ def read_inputs(args: argparse.Namespace) -> PlanInputs:
     """Parse the amount, the snapshot and the config; raise InputProblem naming what is wrong."""
     run_type = RunType(args.run_type)
     amount = parse_amount(args.amount, run_type)
+    if args.venue is not None and run_type is not RunType.WITHDRAW:
+        raise InputProblem(f"--venue: only applies to --type withdraw, not {run_type.value}")
+    if args.partial and amount is None:
+        raise InputProblem("--partial: only applies with an --amount")
     snapshot = read_snapshot(Path(args.snapshot))
     policy = read_policy(Path(args.config) if args.config else None, args.portfolio, snapshot)
-    return PlanInputs(snapshot, policy, run_type, amount)
+    if args.venue is not None and args.venue not in policy.venues:
+        known = ", ".join(policy.venues)
+        raise InputProblem(f"--venue: {args.venue} is not one of the portfolio's venues ({known})")
+    return PlanInputs(snapshot, policy, run_type, amount, args.venue, args.partial)
 
 
 def parse_amount(text: str | None, run_type: RunType) -> Decimal | None:
@@ -112,7 +150,9 @@ def parse_amount(text: str | None, run_type: RunType) -> Decimal | None:
             raise InputProblem(f"--amount: required for --type {run_type.value}")
         return None
     if run_type not in AMOUNT_RUN_TYPES:
-        raise InputProblem(f"--amount: only applies to --type withdraw, not {run_type.value}")
+        raise InputProblem(
+            f"--amount: only applies to --type withdraw or invest_cash, not {run_type.value}"
+        )
     try:
         amount = to_decimal(text, what="--amount")
     except InvalidValue as exc:

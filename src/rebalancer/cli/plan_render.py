@@ -114,7 +114,8 @@ def _transfers_section(transfers: Sequence[PlannedTransfer], routes: Sequence[Ro
             ]
         )
     header = ["id", "asset", "network", "route", "amount", "fee", "eta", "waits for"]
-    return f"Transfers ({len(transfers)})\n" + table(header, rows, numeric={4, 5, 6})
+    why = "".join(f"\n  {t.id}: {t.purpose}" for t in transfers if t.purpose)
+    return f"Transfers ({len(transfers)})\n" + table(header, rows, numeric={4, 5, 6}) + why
 
 
 def _residuals_section(plan: Plan) -> str:

@@ -151,6 +151,7 @@ def _transfer_doc(transfer: PlannedTransfer) -> dict[str, Any]:
         "to": transfer.destination,
         "amount": format_decimal(transfer.amount),
         "depends_on": list(transfer.depends_on),
+        **({"purpose": transfer.purpose} if transfer.purpose else {}),
     }
 
 
@@ -209,7 +210,13 @@ def _transfer(reader: JsonReader, item: object, path: str) -> PlannedTransfer:
             reader.member(doc, "amount", path), child(path, "amount"), positive=True
         ),
         depends_on=_depends_on(reader, doc, path),
+        purpose=_optional_text(reader, doc, "purpose", path),
     )
+
+
+def _optional_text(reader: JsonReader, doc: Mapping[str, Any], key: str, path: str) -> str:
+    """A text member that may be missing (plans written before it existed): "" then."""
+    return reader.text(doc[key], child(path, key)) if key in doc else ""
 
 
 def _residual(reader: JsonReader, item: object, path: str) -> Residual:

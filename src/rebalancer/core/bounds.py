@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from rebalancer.core.planner.goals import Band, destination_band, goal_for
+from rebalancer.core.planner.goals import Band, RunAsk, destination_band, goal_for
 from rebalancer.core.planner.model import Settings, build_model
 from rebalancer.core.planner.problem import build_problem
 from rebalancer.core.planner.solve import solve_model
@@ -86,7 +86,7 @@ def reference_optimum(
 ) -> Optimum:
     """Solve the exact model and price its solution the way a plan is priced."""
     problem = build_problem(snapshot, policy)
-    goal = goal_for(problem, policy, run_type, amount, lots=settings.lot_margins)
+    goal = goal_for(problem, policy, RunAsk(run_type, amount), lots=settings.lot_margins)
     model = build_model(problem, goal, policy.constraints, settings)
     solution = solve_model(model, settings, policy.constraints.max_trades_per_run)
     cost = 0.0

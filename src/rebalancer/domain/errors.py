@@ -8,7 +8,8 @@
     ├── SnapshotError           a snapshot is malformed (names the field)
     ├── PlanFormatError         a stored or given plan JSON is malformed (codecs.plan_json)
     ├── PlanningError           the planner cannot produce a plan at all
-    │   └── CyclicPlan              the plan's dependencies would form a loop (core.planner)
+    │   ├── CyclicPlan              the plan's dependencies would form a loop (core.planner)
+    │   └── AmountUnavailable       a withdraw or invest amount the holdings cannot meet
     ├── RecordNotFound          a stored record asked for by id does not exist (domain.records)
     ├── DuplicateRecord         a record with the same unique key already exists (domain.records)
     ├── UnknownSchemaRevision   the database was migrated by a newer release (persistence)
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
 
 
 class RebalancerError(Exception):
@@ -76,6 +78,37 @@ class SnapshotError(RebalancerError):
 
 class PlanningError(RebalancerError):
     """The planner cannot produce any plan for this input (not: a plan with residuals)."""
+
+
+class AmountUnavailable(PlanningError):
+    """A run's amount is more than the holdings allow: a withdrawal above what selling can raise,
+    or an investment above the cash that may be spent. ``available`` says how much can be."""
+
+    def __init__(
+        self,
+        run_type: str,
+        asked: Decimal,
+        available: Decimal,
+        asset: str,
+        venue: str | None = None,
+    ) -> None:
+        self.run_type = run_type
+        self.asked = asked
+        self.available = available
+        self.asset = asset
+        self.venue = venue
+        where = f" on {venue}" if venue is not None else ""
+        verb = "raise" if run_type == "withdraw" else "spend"
+        shown = _plain(available)
+        super().__init__(
+            f"{run_type} {_plain(asked)} {asset}: the holdings can {verb} at most {shown} "
+            f"{asset}{where} (ask for a partial {run_type} to {verb} that much)"
+        )
+
+
+def _plain(value: Decimal) -> str:
+    """A decimal without exponent, to two places (amounts for people)."""
+    return f"{value.quantize(Decimal('0.01'), rounding=ROUND_DOWN):f}"
 
 
 class VenueError(RebalancerError):

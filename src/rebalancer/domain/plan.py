@@ -55,6 +55,7 @@ class PlannedTransfer:
     destination: str
     amount: Decimal
     depends_on: tuple[str, ...] = ()
+    purpose: str = ""  # why it carries this amount (what it funds), for people
 
 
 @dataclass(frozen=True, slots=True)

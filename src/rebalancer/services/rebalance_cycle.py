@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from rebalancer.core.drift import drift_of_snapshot
+from rebalancer.core.planner import max_investable
 from rebalancer.core.reconcile import run_status
 from rebalancer.domain.breaker import BreakerState
 from rebalancer.domain.events import (
@@ -28,6 +29,7 @@ from rebalancer.domain.events import (
     RunEnded,
     RunTriggered,
 )
+from rebalancer.domain.market import OrderSide
 from rebalancer.domain.money import ZERO, format_decimal, to_decimal
 from rebalancer.domain.plan import Plan, RunType
 from rebalancer.domain.policy import Policy, RebalanceTo
@@ -293,6 +295,7 @@ class RebalanceCycle:
         budget = RunBudget(await self._traded_today())
         tally = _Tally()
         max_rounds = self._executor.settings.max_rounds
+        amount = run.amount
         for round_no in range(run.rounds + 1, run.rounds + max_rounds + 1):
             tag_run(run.id, round_no)
             if plan.is_empty:
@@ -326,8 +329,14 @@ class RebalanceCycle:
             if reached := goal_reached(snapshot, policy, run.run_type):
                 tally.done(reached)
                 break
+            if run.run_type is RunType.INVEST_CASH and amount is not None:
+                spent = buys_spent(plan, report, before)
+                amount = amount_left_to_invest(amount, spent, snapshot, policy)
+                if amount <= 0:
+                    tally.done("the amount is invested")
+                    break
             tag_run(run.id, round_no + 1)  # this plan is the next round's
-            plan = self.plan(snapshot, policy, run)
+            plan = self.plan(snapshot, policy, replace(run, amount=amount))
         else:
             if not plan.is_empty:
                 tally.stop(f"residual left after {max_rounds} rounds")
@@ -399,6 +408,31 @@ class RebalanceCycle:
             unreconciled=unreconciled,
         )
         return await self._executor.execute(run.id, round_no, plan, venues, budget)
+
+
+def buys_spent(plan: Plan, report: RoundReport, before: Snapshot) -> Decimal:
+    """Quote a round's buys spent, fees included."""
+    spent = Decimal(0)
+    for order in plan.orders:
+        result = report.orders.get(order.id)
+        if result is None or order.side is not OrderSide.BUY:
+            continue
+        fee = before.venue(order.venue).markets[order.symbol].rules.taker_fee
+        spent += result.cost * (1 + fee)
+    return spent
+
+
+def amount_left_to_invest(
+    amount: Decimal, spent: Decimal, now: Snapshot, policy: Policy
+) -> Decimal:
+    """What an ``invest_cash`` run with an amount has still to spend after a round: the amount
+    less what the round spent, and never more than may be spent now.
+
+    (Planned again with the whole amount, the next round would invest it a second time: unlike
+    a withdrawal, where the cash already raised counts, an investment cannot tell its own buys
+    from the portfolio's.)
+    """
+    return min(amount - spent, max_investable(now, policy))
 
 
 async def approved_notional(store: Store, run_id: str) -> Decimal | None:

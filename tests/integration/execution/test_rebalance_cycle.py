@@ -374,3 +374,24 @@ async def test_the_per_day_limit_counts_what_earlier_runs_traded_today(tmp_path:
         assert len(world.engine.order_log()) == sent  # refused before anything was sent
     finally:
         await world.store.close()
+
+
+async def test_an_invest_run_with_an_amount_spends_it_once_over_its_rounds(tmp_path: Path) -> None:
+    from rebalancer.exchange_sim.engine import BookShape
+
+    shallow = make_engine(BookShape(levels=1, level_notional=Decimal(2000)))
+    world = await make_world(tmp_path, shallow, replace(fast_settings(), max_rounds=4))
+    try:
+        world.fund("binance", "BTC", "0.1")
+        world.fund("binance", "USDT", "30000")
+        cycle = RebalanceCycle(
+            world.store, world.clock, world.executor(), world.gateways, deps_for(world)
+        )
+        run = await cycle.start(POLICY, RunType.INVEST_CASH, Trigger.MANUAL, amount=Decimal(5000))
+
+        spent = Decimal(30000) - world.balance("binance", "USDT")
+        assert Decimal(4900) <= spent <= Decimal(5010)  # once, not once per round
+        assert len(await world.store.rounds_for_run(run.id)) >= 2  # the book made it take rounds
+        assert run.status is RunStatus.FILLED
+    finally:
+        await world.store.close()

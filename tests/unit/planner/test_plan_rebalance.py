@@ -17,8 +17,8 @@ from tests.unit.planner.builders import (
     worst_prefix,
 )
 
-from rebalancer.core.planner import plan_rebalance
-from rebalancer.domain.errors import PlanningError
+from rebalancer.core.planner import max_raisable, plan_rebalance
+from rebalancer.domain.errors import AmountUnavailable, PlanningError
 from rebalancer.domain.market import OrderSide
 from rebalancer.domain.plan import RunType
 from rebalancer.domain.policy import RebalanceTo
@@ -121,11 +121,26 @@ def test_withdraw_needs_a_positive_amount() -> None:
         plan_rebalance(single(DRIFTED), policy(TARGETS), RunType.WITHDRAW)  # type: ignore[arg-type]
 
 
-def test_withdraw_beyond_the_portfolio_reports_the_shortfall() -> None:
+def test_withdraw_beyond_what_the_holdings_can_raise_is_refused_saying_how_much_can() -> None:
     snap = single(DRIFTED)
-    plan = plan_rebalance(snap, policy(TARGETS), RunType.WITHDRAW, D(1_000_000))  # type: ignore[arg-type]
+    with pytest.raises(AmountUnavailable) as refused:
+        plan_rebalance(snap, policy(TARGETS), RunType.WITHDRAW, D(1_000_000))  # type: ignore[arg-type]
 
-    assert any("raised only" in r.reason for r in plan.residuals)
+    most = max_raisable(snap, policy(TARGETS))  # type: ignore[arg-type]
+    assert refused.value.available == most
+    assert D(69_000) < most < D(70_010)  # 70,010 held, less fees and spread
+    assert f"at most {most.quantize(D('0.01'))}" in str(refused.value)
+
+
+def test_a_partial_withdraw_raises_the_most_the_holdings_can() -> None:
+    snap = single(DRIFTED)
+    rules = policy(TARGETS)
+    plan = plan_rebalance(snap, rules, RunType.WITHDRAW, D(1_000_000), partial=True)  # type: ignore[arg-type]
+
+    cash = final_balances(plan, snap)[("x", "USDT")]  # type: ignore[arg-type]
+    assert cash == max_raisable(snap, rules)  # type: ignore[arg-type]
+    assert all(o.side is OrderSide.SELL for o in plan.orders)
+    assert any("(partial)" in r.reason for r in plan.residuals)
 
 
 def test_liquidate_sells_everything_and_reports_the_dust_below_a_lot() -> None:

@@ -78,6 +78,28 @@ def test_slicing_keeps_every_slice_under_the_cap_and_on_the_step() -> None:
     assert all(t.notional <= 5000 and t.amount % D("0.00001") == 0 for t in sliced.trades)
 
 
+def test_an_order_under_the_cap_is_never_sliced_whatever_count_the_model_chose() -> None:
+    p = problem_of({"USDT": "100000"})
+    # a 9,600 USDT buy the solver counted as two orders (counts cost it nothing)
+    buy = Trade(option(p, "ETH/USDT"), OrderSide.BUY, D("3.2"), slices=2)
+
+    sliced = slice_orders(Draft((buy,), ()), D(25000))
+
+    assert [t.amount for t in sliced.trades] == [D("3.2")]
+
+
+def test_slicing_adds_a_slice_when_the_largest_would_be_a_lot_over_the_cap() -> None:
+    p = problem_of({"USDT": "100000"})
+    # 19,995 lots at 0.50010 each: 9,999.50 fits two slices of 4,999.80, but 9,998 lots do not
+    buy = Trade(option(p, "BTC/USDT"), OrderSide.BUY, D("0.19995"))
+
+    sliced = slice_orders(Draft((buy,), ()), D("4999.8"))
+
+    assert len(sliced.trades) == 3
+    assert all(t.notional_at_ask <= D("4999.8") for t in sliced.trades)
+    assert sum(t.amount for t in sliced.trades) == D("0.19995")
+
+
 def test_minimum_filter_drops_orders_below_min_notional_with_the_reason() -> None:
     p = problem_of({"USDT": "100"})
     draft = Draft((Trade(option(p, "ETH/USDT"), OrderSide.BUY, D("0.001")),), ())

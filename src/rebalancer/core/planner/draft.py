@@ -66,6 +66,7 @@ class Transfer:
 
     route: Route
     amount: Decimal
+    purpose: str = ""  # why it carries what it does (stage ``sizing``)
 
     @property
     def arrival(self) -> Decimal:

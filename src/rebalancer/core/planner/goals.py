@@ -18,12 +18,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from rebalancer.core.planner.amounts import cash_above_target, usable_for_withdrawal
 from rebalancer.core.planner.problem import Problem
 from rebalancer.domain.money import HUNDRED, ONE, ZERO
 from rebalancer.domain.plan import RunType
 from rebalancer.domain.policy import BandType, Policy, RebalanceTo, SmallTrade
 
 MARGIN_CAP = Decimal("0.45")
+# liquidate: a unit of value left unsold costs half a unit. Moving a holding worth f + u to a
+# venue that can sell it, for a fee f, then costs f, and leaving it costs (f + u) / 2: the move
+# wins exactly when the fee is less than the value u it unlocks. Selling costs far less.
+UNSOLD_PENALTY = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +44,27 @@ class Band:
 
 
 @dataclass(frozen=True, slots=True)
+class RunAsk:
+    """What one run is asked to do: its type, and its amount and venue where it takes them."""
+
+    run_type: RunType
+    amount: Decimal | None = None  # withdraw: cash to raise; invest_cash: cash to spend
+    venue: str | None = None  # withdraw: where the cash must be (None: anywhere)
+    partial: bool = False  # an amount above what the holdings allow: do the most instead
+    hard: bool = False  # withdraw: the amount is a must, however much a minimum order over-raises
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    """A withdraw run's aim: ``amount`` of quote free to pay out, on ``venue`` or anywhere."""
+
+    amount: Decimal  # what the model aims at (the planner adds any shortfall rounding left)
+    venue: str | None
+    usable_cash: Decimal  # most of the cash held now it may take (all but the reserves)
+    hard: bool = False  # raise the amount at any over-raise (a minimum order far above it)
+
+
+@dataclass(frozen=True, slots=True)
 class Goal:
     """The aims of one run; the model turns each into constraints and penalties."""
 
@@ -47,8 +73,9 @@ class Goal:
     allow_sells: bool = True
     destination: Mapping[str, Band] = field(default_factory=dict)  # kept at a high penalty
     tube: Mapping[str, Band] = field(default_factory=dict)  # target mode: a softer pull
-    invest_budget: Decimal | None = None  # invest_cash: most quote the buys may spend
-    withdraw_amount: Decimal | None = None  # withdraw: quote to hold after the plan
+    invest: Decimal | None = None  # invest_cash: quote the buys spend
+    withdrawal: Withdrawal | None = None  # withdraw: the cash to raise
+    unsold_penalty: float | None = None  # liquidate: per USD left unsold (else a band's)
     targets: Mapping[str, Decimal] = field(default_factory=dict)  # fractions
     policy_minimums: bool = True  # orders at least min_trade_notional (False: exchange's only)
     excluded: frozenset[tuple[str, str, str]] = frozenset()  # (venue, symbol, side) left out
@@ -106,28 +133,40 @@ def targets_of(policy: Policy) -> dict[str, Decimal]:
     return {asset: policy.weights.get(asset, ZERO) / HUNDRED for asset in policy.assets}
 
 
-def goal_for(
-    problem: Problem,
-    policy: Policy,
-    run_type: RunType,
-    amount: Decimal | None,
-    *,
-    lots: bool = True,
-) -> Goal:
-    """Translate a run type (and its amount) into the optimiser's aims."""
+def goal_for(problem: Problem, policy: Policy, ask: RunAsk, *, lots: bool = True) -> Goal:
+    """Translate a run type (and its amount, and venue) into the optimiser's aims.
+
+    ``liquidate``: nothing left but cash, a unit of value left unsold costing half a unit (so
+    no fee above what a move unlocks is paid). ``invest_cash``: buys only, spending ``amount``
+    or the cash above its target. ``withdraw``: sells only, ``amount`` free to pay out. ``full``:
+    destination bands, and the target tube in target mode.
+    """
     targets = targets_of(policy)
     movable = [a for a in problem.assets if problem.tradable(a)]
+    run_type, amount = ask.run_type, ask.amount
     if run_type is RunType.LIQUIDATE:
         flat = {a: Band(ZERO, ZERO) for a in movable if a != problem.quote}
         return Goal(
-            run_type, allow_buys=False, destination=flat, targets=targets, policy_minimums=False
+            run_type,
+            allow_buys=False,
+            destination=flat,
+            unsold_penalty=UNSOLD_PENALTY,
+            targets=targets,
+            policy_minimums=False,
         )
     if run_type is RunType.INVEST_CASH:
-        cash = sum((problem.held(problem.quote, v) for v in problem.venues), ZERO)
-        budget = max(ZERO, cash - targets.get(problem.quote, ZERO) * problem.total)
-        return Goal(run_type, allow_sells=False, invest_budget=budget, targets=targets)
+        budget = amount if amount is not None else cash_above_target(problem, policy)
+        return Goal(run_type, allow_sells=False, invest=budget, targets=targets)
     if run_type is RunType.WITHDRAW:
-        return Goal(run_type, withdraw_amount=amount or ZERO, targets=targets)
+        usable = usable_for_withdrawal(problem, policy)
+        aim = Withdrawal(amount or ZERO, ask.venue, usable, ask.hard)
+        return Goal(run_type, allow_buys=False, withdrawal=aim, targets=targets)
+    return full_goal(problem, policy, movable, lots=lots)
+
+
+def full_goal(problem: Problem, policy: Policy, movable: list[str], *, lots: bool) -> Goal:
+    """The aims of a ``full`` run: destination bands, and the target tube in target mode."""
+    targets = targets_of(policy)
     destination: dict[str, Band] = {}
     if policy.drift_band is not None:  # calendar-only portfolios have no band, only targets
         destination = {a: destination_band(problem, policy, a, lots=lots) for a in movable}
@@ -139,5 +178,9 @@ def goal_for(
             tube[asset] = Band(max(ZERO, target - margin), min(ONE, target + margin))
     enlarge = policy.constraints.on_small_trade is SmallTrade.ENLARGE
     return Goal(
-        run_type, destination=destination, tube=tube, targets=targets, policy_minimums=enlarge
+        RunType.FULL,
+        destination=destination,
+        tube=tube,
+        targets=targets,
+        policy_minimums=enlarge,
     )

@@ -76,6 +76,7 @@ def build_nodes(
                 route.destination,
                 transfer.amount,
                 deps,
+                transfer.purpose,
             )
         )
     orders: list[PlannedOrder] = []

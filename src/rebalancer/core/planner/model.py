@@ -48,6 +48,9 @@ class OrderVars:
     piece: float  # largest single order, reference USD
 
 
+OneSide = tuple[int, tuple["OrderVars", ...], tuple["OrderVars", ...]]  # (side, buys, sells)
+
+
 @dataclass(frozen=True, slots=True)
 class RouteVars:
     """The variables of one transfer route."""
@@ -64,7 +67,7 @@ class PlanModel:
     lp: LinearModel
     orders: list[OrderVars]
     routes: list[RouteVars]
-    one_side: list[tuple[int, OrderVars, OrderVars]] = field(default_factory=list)
+    one_side: list[OneSide] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +108,7 @@ class ModelBuilder:
         self.lp = LinearModel()
         self.orders: list[OrderVars] = []
         self.routes: list[RouteVars] = []
-        self.one_side: list[tuple[int, OrderVars, OrderVars]] = []  # (side, buy, sell)
+        self.one_side: list[OneSide] = []
         # (asset, venue) -> reference-USD balance after the plan, minus the constant holding
         self.position: dict[tuple[str, str], Terms] = defaultdict(dict)
         self.cash: dict[str, Terms] = defaultdict(dict)  # venue -> quote after, minus held
@@ -233,31 +236,70 @@ class ModelBuilder:
         return order
 
     def add_markets(self) -> None:
-        """Add buy and sell variables for every market, in (venue, symbol) order."""
+        """Add buy and sell variables for every market, in (venue, symbol) order; an asset is
+        bought or sold in one plan, never both."""
+        sides: dict[str, tuple[list[OrderVars], list[OrderVars]]] = {}
         for market in self.p.markets:
             venue, asset = market.venue, market.asset
-            buy = sell = None
+            buys, sells = sides.setdefault(asset, ([], []))
             if self.goal.allow_buys and not self.forbidden(asset, venue):
                 reach = self.buy_reach(venue) / market.buy_cash()
-                buy = self.add_order(market, "buy", reach)
+                if (buy := self.add_order(market, "buy", reach)) is not None:
+                    buys.append(buy)
             if self.goal.allow_sells:
                 sell = self.add_order(market, "sell", self.sell_reach(asset, venue))
-            if buy is not None and sell is not None:
-                self.add_one_side(buy, sell)
+                if sell is not None and not self.forbidden(asset, venue):
+                    sells.append(sell)  # selling off a venue that must not hold it may pair
+                    # with buying it elsewhere: that moves the holding, as a transfer would
+        for buys, sells in sides.values():
+            if buys and sells:
+                self.add_one_side(tuple(buys), tuple(sells))
 
-    def add_one_side(self, buy: OrderVars, sell: OrderVars) -> None:
-        """A market is bought or sold in one plan, never both.
+    def add_one_side(self, buys: tuple[OrderVars, ...], sells: tuple[OrderVars, ...]) -> None:
+        """An asset is bought or sold in one plan, never both (on one venue or across venues).
 
-        Buying and selling one market only pays fees and spread twice, yet the all-or-nothing
+        Buying and selling one asset only pays fees and spread twice, yet the all-or-nothing
         minimums make it attractive: two orders above the minimum can net to a move below it
-        (sell 22, buy 11 when 11 is the least one order may trade).
+        (sell 22, buy 11 when 11 is the least one order may trade), or a sell on one venue can
+        stand in for a cash transfer to a buy on another.
         """
-        side = self.lp.add_var(0.0, 1.0, integer=True)  # 1: this market may be bought
-        self.lp.add_row({buy.count: 1.0, side: -self.lp.upper[buy.count]}, upper=0.0)
-        self.lp.add_row(
-            {sell.count: 1.0, side: self.lp.upper[sell.count]}, upper=self.lp.upper[sell.count]
+        side = self.lp.add_var(0.0, 1.0, integer=True)  # 1: this asset may be bought
+        most_buys = sum(self.lp.upper[o.count] for o in buys)
+        most_sells = sum(self.lp.upper[o.count] for o in sells)
+        row = {o.count: 1.0 for o in buys}
+        add(row, side, -most_buys)
+        self.lp.add_row(row, upper=0.0)
+        row = {o.count: 1.0 for o in sells}
+        add(row, side, most_sells)
+        self.lp.add_row(row, upper=most_sells)
+        self.one_side.append((side, buys, sells))
+
+    def needless_asset_move(self, route: Route) -> bool:
+        """True for an asset route a plan has no use for. An asset moves to a venue that can
+        sell it, or off a venue that must not hold it; a buy-only run never moves one, and a
+        sell-only run (withdraw, liquidate) only off a venue that cannot sell it itself.
+
+        (Without these rules a move's fee looks like a way to shed an overweight asset's value
+        that no venue can sell: fees paid for nothing.)"""
+        asset = route.asset
+        if asset == self.p.quote:
+            return False
+        if not self.goal.allow_sells:
+            return True
+        if self.forbidden(asset, route.source):
+            return False
+        listed = any(m.asset == asset and m.venue == route.destination for m in self.p.markets)
+        if not listed:
+            return True
+        return not self.goal.allow_buys and self.sellable_here(asset, route.source)
+
+    def sellable_here(self, asset: str, venue: str) -> bool:
+        """True when the venue could sell what it holds of ``asset`` on one of its markets."""
+        held = self.held_usd(asset, venue)
+        return any(
+            m.asset == asset and m.venue == venue and self.minimum_usd(m, "sell") <= held
+            for m in self.p.markets
         )
-        self.one_side.append((side, buy, sell))
 
     def add_routes(self) -> None:
         """Add amount and use variables for every route that could carry something."""
@@ -265,8 +307,11 @@ class ModelBuilder:
         for route in self.p.routes:
             price = float(self.p.price(route.asset))
             reach = self.send_reach(route)
-            floor = float(max(route.min_amount, route.fee)) * price * (1 + 1e-6) + 1e-6
+            # never less than twice the fee: no transfer costs more than it moves
+            floor = float(max(route.min_amount, 2 * route.fee)) * price * (1 + 1e-6) + 1e-6
             if reach <= floor or self.forbidden(route.asset, route.destination):
+                continue
+            if self.needless_asset_move(route):
                 continue
             fee = float(route.fee) * price
             amount = self.lp.add_var(0.0, reach)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
+from rebalancer.core.planner.amounts import cash_above_target, raised, spent
 from rebalancer.core.planner.draft import Draft, cash_after
-from rebalancer.core.planner.goals import trigger_band
+from rebalancer.core.planner.goals import RunAsk, trigger_band
 from rebalancer.core.planner.problem import Problem
 from rebalancer.domain.market import OrderSide
 from rebalancer.domain.money import HUNDRED, ZERO, format_decimal
@@ -23,6 +24,7 @@ from rebalancer.domain.policy import BandType, Policy, RebalanceTo
 
 EVERYWHERE = "*"  # the venue of a residual about the whole portfolio
 WEIGHT_PLACES = Decimal("0.0001")
+CENTS = Decimal("0.01")
 
 
 def units_after(draft: Draft, problem: Problem) -> dict[tuple[str, str], Decimal]:
@@ -129,22 +131,47 @@ def venue_residuals(draft: Draft, problem: Problem, policy: Policy) -> list[Resi
     return found
 
 
-def goal_residuals(
-    draft: Draft, problem: Problem, run_type: RunType, amount: Decimal | None
-) -> list[Residual]:
-    """What a liquidation left unsold, or what a withdrawal failed to raise."""
-    found: list[Residual] = []
-    units = units_after(draft, problem)
-    noted = {(r.asset, r.venue) for r in draft.residuals}
+def goal_residuals(draft: Draft, problem: Problem, policy: Policy, ask: RunAsk) -> list[Residual]:
+    """What a liquidation left unsold (dust), what a withdrawal could not raise, or what an
+    investment could not spend."""
+    run_type, amount, venue = ask.run_type, ask.amount, ask.venue
     if run_type is RunType.LIQUIDATE:
-        for (asset, venue), left in sorted(units.items()):
-            movable = problem.tradable(asset) and asset != problem.quote
-            if movable and left > 0 and (asset, venue) not in noted:
-                reason = "not liquidated: below the minimum order, or no market or route here"
-                found.append(Residual(asset, venue, reason, left))
+        return unsold_residuals(draft, problem)
     if run_type is RunType.WITHDRAW and amount is not None:
-        cash = sum((cash_after(draft, problem, v) for v in problem.venues), ZERO)
-        if cash < amount:
-            reason = f"raised only {format_decimal(cash)} of {format_decimal(amount)}"
-            found.append(Residual(problem.quote, EVERYWHERE, reason, amount - cash))
+        got = raised(draft, problem, policy, venue)
+        if got < amount:
+            where = f" on {venue}" if venue is not None else ""
+            most = ": the most the holdings can (partial)" if ask.partial else ""
+            reason = f"raised {cents(got)} of {cents(amount)} asked{where}{most}"
+            return [Residual(problem.quote, venue or EVERYWHERE, reason, amount - got)]
+    if run_type is RunType.INVEST_CASH:
+        budget = amount if amount is not None else cash_above_target(problem, policy)
+        used = spent(draft, problem)
+        lot = max((m.rules.amount_step * m.quote.ask for m in problem.markets), default=ZERO)
+        if budget - used > lot:
+            reason = f"spent {cents(used)} of {cents(budget)}"
+            return [Residual(problem.quote, EVERYWHERE, reason, budget - used)]
+    return []
+
+
+def cents(amount: Decimal) -> str:
+    """An amount of the quote asset for a reason text, to two places."""
+    return format_decimal(amount.quantize(CENTS, rounding=ROUND_DOWN))
+
+
+def unsold_residuals(draft: Draft, problem: Problem) -> list[Residual]:
+    """Holdings a liquidation leaves, each reported once: dust below a venue's minimum order, or
+    an asset a venue cannot sell and no route worth its fee can move."""
+    found: list[Residual] = []
+    noted = {(r.asset, r.venue) for r in draft.residuals}
+    for (asset, venue), left in sorted(units_after(draft, problem).items()):
+        movable = problem.tradable(asset) and asset != problem.quote
+        if not movable or left <= 0 or (asset, venue) in noted:
+            continue
+        listed = [m for m in problem.markets if (m.venue, m.asset) == (venue, asset)]
+        if listed:
+            reason = f"dust: below the minimum order of {listed[0].rules.symbol} here"
+        else:
+            reason = f"no {asset}/{problem.quote} market here, and no route worth its fee"
+        found.append(Residual(asset, venue, reason, left))
     return found

@@ -64,8 +64,8 @@ def fit_once(draft: Draft, problem: Problem, *, forwarding: bool) -> Draft:
                 break
             transfer = transfers[index]
             smaller = transfer.amount - excess
-            if smaller >= transfer.route.min_amount and smaller > transfer.route.fee:
-                transfers[index] = Transfer(transfer.route, smaller)
+            if smaller >= max(transfer.route.min_amount, 2 * transfer.route.fee):
+                transfers[index] = replace(transfer, amount=smaller)
             else:
                 reason = f"transfer to {transfer.route.destination} not fundable after rounding"
                 residuals.append(Residual(quote, venue, reason, transfer.amount))

@@ -12,7 +12,7 @@ def rounded_relaxation(model: PlanModel, relaxed: Solution, limit: int | None) -
     """The LP relaxation's answer made integral, if that keeps it feasible and as cheap.
 
     Order counts cost nothing, so when every LP order is zero or at least its minimum, no
-    market is both bought and sold and no route is used, counting the orders (rounding up)
+    asset is both bought and sold and no route is used, counting the orders (rounding up)
     gives a MIP-feasible point with the LP's objective: it is optimal and the MIP need not run.
     Otherwise ``None``.
     """
@@ -35,10 +35,11 @@ def rounded_relaxation(model: PlanModel, relaxed: Solution, limit: int | None) -
         orders += count
     if limit is not None and orders > limit:
         return None
-    for side, buy, sell in model.one_side:  # a market bought and sold: only the MIP settles it
-        if values[buy.count] and values[sell.count]:
+    for side, buys, sells in model.one_side:  # an asset bought and sold: only the MIP settles it
+        bought = any(values[o.count] for o in buys)
+        if bought and any(values[o.count] for o in sells):
             return None
-        values[side] = 1.0 if values[buy.count] else 0.0
+        values[side] = 1.0 if bought else 0.0
     return Solution(tuple(values), relaxed.objective, relaxed.status, 0.0)
 
 

@@ -1,0 +1,126 @@
+"""Stage 4b, transfer sizing: move only the cash a venue needs, and say what it is for.
+
+The model charges a route's fee once, whatever it carries, so its answer may send more quote
+than the destination needs (once 33,000 USDT to fund a 9,500 buy). Here each quote transfer is
+resized to its destination's need after rounding: what the buys there spend, fees included,
+plus what the venue sends on to others, plus its cash floor (the reserve), less what it holds
+and raises by selling and what other transfers bring. A transfer the destination does not need
+is dropped (its fee saved). Only a route's minimum withdrawal (or twice its fee: no transfer
+costs more than it moves) makes one larger, and then the transfer's purpose says so. Asset
+transfers are left as they are.
+
+Venues are settled again until nothing changes, because a smaller transfer into a forwarding
+venue is needed once what it sends on has shrunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from decimal import ROUND_UP, Decimal
+
+from rebalancer.core.planner.draft import Draft, Transfer, cash_after
+from rebalancer.core.planner.problem import Problem
+from rebalancer.core.planner.rounding import TRANSFER_STEP
+from rebalancer.domain.market import OrderSide
+from rebalancer.domain.money import ZERO, format_decimal
+
+CENTS = Decimal("0.01")
+
+
+def size_transfers(
+    draft: Draft, problem: Problem, floors: Mapping[str, Decimal], *, grow: bool = True
+) -> Draft:
+    """Resize every quote transfer to its destination's need (``grow`` off: only smaller),
+    then note its purpose."""
+    for _ in range(len(draft.transfers) + 1):
+        sized = size_once(draft, problem, floors, grow=grow)
+        if sized == draft:
+            break
+        draft = sized
+    notes = tuple(replace(t, purpose=purpose(t, draft, problem, floors)) for t in draft.transfers)
+    return replace(draft, transfers=notes)
+
+
+def size_once(
+    draft: Draft, problem: Problem, floors: Mapping[str, Decimal], *, grow: bool
+) -> Draft:
+    """One pass over the destinations in venue order: the largest incoming quote transfer
+    takes up the destination's surplus or shortfall."""
+    quote = problem.quote
+    transfers = list(draft.transfers)
+    for venue in problem.venues:
+        incoming = [
+            i
+            for i, t in enumerate(transfers)
+            if (t.route.asset, t.route.destination) == (quote, venue)
+        ]
+        if not incoming:
+            continue
+        current = replace(draft, transfers=tuple(t for t in transfers if t.amount > 0))
+        surplus = cash_after(current, problem, venue) - floors.get(venue, ZERO)
+        if surplus == 0 or (surplus < 0 and not grow):
+            continue
+        index = max(incoming, key=lambda i: (transfers[i].amount, transfers[i].route.key))
+        smaller = resized(transfers[index], transfers[index].arrival - surplus)
+        if grow or smaller.amount < transfers[index].amount:
+            transfers[index] = smaller
+    kept = tuple(t for t in transfers if t.amount > 0)
+    return replace(draft, transfers=kept)
+
+
+def resized(transfer: Transfer, arrival: Decimal) -> Transfer:
+    """The transfer delivering ``arrival`` (on the step, rounded up), at least the route's
+    minimum and twice its fee (no transfer costs more than it moves); a zero amount when
+    nothing needs to arrive."""
+    route = transfer.route
+    if arrival <= 0:
+        return replace(transfer, amount=ZERO)
+    amount = (arrival + route.fee).quantize(TRANSFER_STEP, rounding=ROUND_UP)
+    return replace(transfer, amount=max(amount, smallest(transfer)))
+
+
+def smallest(transfer: Transfer) -> Decimal:
+    """The least a transfer may carry: the route's minimum, and twice its fee."""
+    return max(transfer.route.min_amount, 2 * transfer.route.fee)
+
+
+def purpose(
+    transfer: Transfer, draft: Draft, problem: Problem, floors: Mapping[str, Decimal]
+) -> str:
+    """Why a transfer carries what it does, in the quote asset."""
+    route, quote = transfer.route, problem.quote
+    if route.asset != quote:
+        return f"brings {route.asset} to {route.destination}, where it can be sold"
+    venue = route.destination
+    trades = [t for t in draft.trades if t.market.venue == venue]
+    buys = sum((-t.cash_flow for t in trades if t.side is OrderSide.BUY), ZERO)
+    sells = sum((t.cash_flow for t in trades if t.side is OrderSide.SELL), ZERO)
+    onward = sum(
+        (t.amount for t in draft.transfers if (t.route.asset, t.route.source) == (quote, venue)),
+        ZERO,
+    )
+    parts = []
+    if buys:
+        parts.append(f"buys there {money(buys)} with fees")
+    if onward:
+        parts.append(f"{money(onward)} sent on")
+    floor = floors.get(venue, ZERO)
+    if floor:
+        parts.append(f"reserve {money(floor)}")
+    on_hand = problem.held(quote, venue) + sells
+    text = f"funds {venue}: " + ", ".join(parts or ["its cash floor"])
+    if on_hand:
+        text += f", less {money(on_hand)} on hand"
+    extra = cash_after(draft, problem, venue) - floor
+    if transfer.amount == smallest(transfer) and extra > CENTS:
+        text += (
+            f"; the route's minimum is {money(smallest(transfer))}, so {money(extra)} more "
+            "arrives than needed (still cheaper than trading where the cash is)"
+        )
+    return text
+
+
+def money(amount: Decimal) -> str:
+    """An amount for a purpose text, to two places."""
+    return format_decimal(amount.quantize(CENTS))
