@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from rebalancer.domain.records import RunRecord
+    from rebalancer.domain.records import RoundRecord, RunRecord
     from rebalancer.services.replay import RoundReplay
     from rebalancer.settings import AppConfig
 
@@ -84,7 +84,7 @@ def _verdict(replay: RoundReplay) -> str:
 
 
 async def _replay(config: AppConfig, run_id: str) -> tuple[RunRecord, list[RoundReplay]]:
-    from rebalancer.codecs.plan_json import dump_plan
+    from rebalancer.codecs.plan_json import dump_plan, parse_plan
     from rebalancer.codecs.snapshot_json import parse_snapshot
     from rebalancer.domain.records import RecordNotFound
     from rebalancer.persistence import open_existing_store
@@ -107,8 +107,14 @@ async def _replay(config: AppConfig, run_id: str) -> tuple[RunRecord, list[Round
         )
     policy = config.policy(found.portfolio)
 
-    def plan_again(snapshot_json: str) -> str:
-        snapshot = parse_snapshot(snapshot_json)
-        return dump_plan(daemon_planner(snapshot, policy, found.run_type, found.amount))
+    def plan_again(saved: RoundRecord) -> str:
+        snapshot = parse_snapshot(saved.snapshot_json)
+        amount = found.amount
+        if found.amount is not None:  # what is left of an investment after earlier rounds
+            amount = parse_plan(saved.plan_json).amount or found.amount
+        plan = daemon_planner(
+            snapshot, policy, found.run_type, amount, venue=found.venue, partial=found.partial
+        )
+        return dump_plan(plan)
 
     return found, replay_rounds(rounds, plan_again)

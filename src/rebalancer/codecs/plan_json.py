@@ -60,6 +60,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "weights_before": _weights_doc(plan.weights_before),
         "weights_after": _weights_doc(plan.weights_after),
         "residuals": [_residual_doc(residual) for residual in plan.residuals],
+        **({"amount": format_decimal(plan.amount)} if plan.amount is not None else {}),
     }
 
 
@@ -108,6 +109,9 @@ def parse_plan(source: str | bytes | Mapping[str, Any]) -> Plan:
             )
         ),
         version=version,
+        amount=(
+            reader.decimal(doc["amount"], "amount", positive=True) if "amount" in doc else None
+        ),
     )
     _check_graph(reader, plan)
     return plan

@@ -81,6 +81,7 @@ class Plan:
     weights_after: Mapping[str, Decimal]
     residuals: tuple[Residual, ...] = ()
     version: int = PLAN_VERSION
+    amount: Decimal | None = None  # the cash this plan raises (withdraw) or spends (invest)
 
     @property
     def is_empty(self) -> bool:

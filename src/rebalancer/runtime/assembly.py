@@ -164,10 +164,17 @@ def snapshot_source(
 
 
 def daemon_planner(
-    snapshot: Snapshot, policy: Policy, run_type: RunType, amount: Decimal | None
+    snapshot: Snapshot,
+    policy: Policy,
+    run_type: RunType,
+    amount: Decimal | None,
+    /,
+    *,
+    venue: str | None = None,
+    partial: bool = False,
 ) -> Plan:
     """How the daemon plans a round (``rebalancer replay`` plans stored rounds the same way)."""
-    return plan_rebalance(snapshot, policy, run_type, amount)
+    return plan_rebalance(snapshot, policy, run_type, amount, venue=venue, partial=partial)
 
 
 @dataclass(frozen=True, slots=True)

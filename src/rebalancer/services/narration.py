@@ -124,9 +124,16 @@ def narrating(planner: Planner) -> Planner:
     """The same planner, logging each plan it makes as readable lines."""
 
     def plan_and_tell(
-        snapshot: Snapshot, policy: Policy, run_type: RunType, amount: Decimal | None
+        snapshot: Snapshot,
+        policy: Policy,
+        run_type: RunType,
+        amount: Decimal | None,
+        /,
+        *,
+        venue: str | None = None,
+        partial: bool = False,
     ) -> Plan:
-        plan = planner(snapshot, policy, run_type, amount)
+        plan = planner(snapshot, policy, run_type, amount, venue=venue, partial=partial)
         if plan.is_empty:
             log.info("%s: the plan is empty (nothing worth trading)", policy.name)
             return plan

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Protocol
 
 from rebalancer.core.drift import drift_of_snapshot
 from rebalancer.core.planner import max_investable
@@ -47,7 +48,22 @@ from rebalancer.services.run_outcome import fees_in_quote, traded_notional
 
 log = logging.getLogger(__name__)
 
-Planner = Callable[[Snapshot, Policy, RunType, Decimal | None], Plan]
+
+class Planner(Protocol):
+    """Plans one round: ``core.planner.plan_rebalance``'s shape (a withdraw's venue, and
+    whether it may raise less than asked)."""
+
+    def __call__(
+        self,
+        snapshot: Snapshot,
+        policy: Policy,
+        run_type: RunType,
+        amount: Decimal | None,
+        /,
+        *,
+        venue: str | None = None,
+        partial: bool = False,
+    ) -> Plan: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,8 +250,11 @@ class RebalanceCycle:
         return await self.carry_out(run, policy, snapshot, plan, unreconciled)
 
     def plan(self, snapshot: Snapshot, policy: Policy, run: RunRecord) -> Plan:
-        """Plan (a round of) ``run`` from ``snapshot``: its type and amount, under ``policy``."""
-        return self._deps.planner(snapshot, policy, run.run_type, run.amount)
+        """Plan (a round of) ``run`` from ``snapshot``: its type, amount, venue and whether it
+        may do less than asked, under ``policy``."""
+        return self._deps.planner(
+            snapshot, policy, run.run_type, run.amount, venue=run.venue, partial=run.partial
+        )
 
     async def park_for_approval(
         self, run: RunRecord, snapshot: Snapshot, plan: Plan, round_: int, reason: str

@@ -29,15 +29,16 @@ class RoundReplay:
 
 
 def replay_rounds(
-    rounds: Sequence[RoundRecord], plan_again: Callable[[str], str]
+    rounds: Sequence[RoundRecord], plan_again: Callable[[RoundRecord], str]
 ) -> list[RoundReplay]:
-    """Plan each round's snapshot again (``plan_again``: snapshot JSON -> plan JSON)."""
+    """Plan each round's snapshot again (``plan_again``: the stored round -> plan JSON; the
+    round's stored plan says the amount it was made for, which can change between rounds)."""
     return [_replay(saved, plan_again) for saved in rounds]
 
 
-def _replay(saved: RoundRecord, plan_again: Callable[[str], str]) -> RoundReplay:
+def _replay(saved: RoundRecord, plan_again: Callable[[RoundRecord], str]) -> RoundReplay:
     try:
-        replayed = plan_again(saved.snapshot_json)
+        replayed = plan_again(saved)
     except Exception as error:  # a bad snapshot or a planner failure is this round's answer
         return RoundReplay(saved.round, False, error=f"{type(error).__name__}: {error}")
     if replayed == saved.plan_json:

@@ -70,7 +70,8 @@ def test_invest_cash_spends_the_amount_on_the_most_underweight() -> None:
 
     assert [(o["side"], o["symbol"]) for o in doc["orders"]] == [("buy", "SOL/USDT")]
     (transfer,) = doc["transfers"]
-    assert Decimal(960) < Decimal(transfer["amount"]) <= Decimal(961)  # what okx lacks
+    # what okx lacks for the buy and its fee (961), and 0.5 % of it for prices to move
+    assert Decimal(965) < Decimal(transfer["amount"]) <= Decimal(966)
     assert "funds okx" in transfer["purpose"]
 
 

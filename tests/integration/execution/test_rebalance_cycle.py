@@ -51,9 +51,16 @@ def deps_for(world: World, venues: tuple[str, ...] = ("binance",)) -> CycleDeps:
         return Snapshot(taken_at=datetime.now(UTC), venues=states)
 
     def planner(
-        snapshot: Snapshot, policy: Policy, run_type: RunType, amount: Decimal | None
+        snapshot: Snapshot,
+        policy: Policy,
+        run_type: RunType,
+        amount: Decimal | None,
+        /,
+        *,
+        venue: str | None = None,
+        partial: bool = False,
     ) -> Plan:
-        return plan_rebalance(snapshot, policy, run_type, amount)
+        return plan_rebalance(snapshot, policy, run_type, amount, venue=venue, partial=partial)
 
     return CycleDeps(take_snapshot, planner, dump_snapshot, dump_plan)
 

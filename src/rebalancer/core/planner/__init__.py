@@ -182,4 +182,5 @@ def finish_plan(
         weights_before=percents(problem.valuation.values),
         weights_after=percents(after),
         residuals=tuple(residuals),
+        amount=ask.amount,
     )

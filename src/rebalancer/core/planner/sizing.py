@@ -3,11 +3,11 @@
 The model charges a route's fee once, whatever it carries, so its answer may send more quote
 than the destination needs (once 33,000 USDT to fund a 9,500 buy). Here each quote transfer is
 resized to its destination's need after rounding: what the buys there spend, fees included,
-plus what the venue sends on to others, plus its cash floor (the reserve), less what it holds
-and raises by selling and what other transfers bring. A transfer the destination does not need
-is dropped (its fee saved). Only a route's minimum withdrawal (or twice its fee: no transfer
-costs more than it moves) makes one larger, and then the transfer's purpose says so. Asset
-transfers are left as they are.
+with a ``BUY_BUFFER`` on top, plus what the venue sends on to others, plus its cash floor (the
+reserve), less what it holds and raises by selling and what other transfers bring. A transfer
+the destination does not need is dropped (its fee saved). Only a route's minimum withdrawal
+(or twice its fee: no transfer costs more than it moves) makes one larger, and then the
+transfer's purpose says so. Asset transfers are left as they are.
 
 Venues are settled again until nothing changes, because a smaller transfer into a forwarding
 venue is needed once what it sends on has shrunk.
@@ -26,6 +26,10 @@ from rebalancer.domain.market import OrderSide
 from rebalancer.domain.money import ZERO, format_decimal
 
 CENTS = Decimal("0.01")
+# what a destination gets on top of its buys' cost: half a percent covers the fee a venue may
+# take from the asset bought (0.1 %) and a price that moves while the cash travels, so the buys
+# need no second transfer (whose fee and minimum would cost more than the buffer's idle cash)
+BUY_BUFFER = Decimal("0.005")
 
 
 def size_transfers(
@@ -46,7 +50,7 @@ def size_once(
     draft: Draft, problem: Problem, floors: Mapping[str, Decimal], *, grow: bool
 ) -> Draft:
     """One pass over the destinations in venue order: the largest incoming quote transfer
-    takes up the destination's surplus or shortfall."""
+    brings what the destination lacks without it (with the buffer), or nothing."""
     quote = problem.quote
     transfers = list(draft.transfers)
     for venue in problem.venues:
@@ -58,15 +62,32 @@ def size_once(
         if not incoming:
             continue
         current = replace(draft, transfers=tuple(t for t in transfers if t.amount > 0))
-        surplus = cash_after(current, problem, venue) - floors.get(venue, ZERO)
-        if surplus == 0 or (surplus < 0 and not grow):
-            continue
         index = max(incoming, key=lambda i: (transfers[i].amount, transfers[i].route.key))
-        smaller = resized(transfers[index], transfers[index].arrival - surplus)
-        if grow or smaller.amount < transfers[index].amount:
-            transfers[index] = smaller
+        # what the venue would have without this transfer, against its floor
+        left = cash_after(current, problem, venue) - transfers[index].arrival
+        lacking = floors.get(venue, ZERO) - left
+        arrival = lacking + buffer(current, venue) if lacking > 0 else ZERO
+        if arrival == transfers[index].arrival:
+            continue
+        sized = resized(transfers[index], arrival)
+        if grow or sized.amount < transfers[index].amount:
+            transfers[index] = sized
     kept = tuple(t for t in transfers if t.amount > 0)
     return replace(draft, transfers=kept)
+
+
+def buys_cost(draft: Draft, venue: str) -> Decimal:
+    """Quote the draft's buys on ``venue`` spend, fees included."""
+    return sum(
+        (-t.cash_flow for t in draft.trades if (t.market.venue, t.side) == (venue, OrderSide.BUY)),
+        ZERO,
+    )
+
+
+def buffer(draft: Draft, venue: str) -> Decimal:
+    """Room on top of the buys' cost for what moves while the cash travels: prices, and a fee
+    the venue takes from the asset bought rather than from the cash."""
+    return (buys_cost(draft, venue) * BUY_BUFFER).quantize(CENTS, rounding=ROUND_UP)
 
 
 def resized(transfer: Transfer, arrival: Decimal) -> Transfer:
@@ -93,9 +114,11 @@ def purpose(
     if route.asset != quote:
         return f"brings {route.asset} to {route.destination}, where it can be sold"
     venue = route.destination
-    trades = [t for t in draft.trades if t.market.venue == venue]
-    buys = sum((-t.cash_flow for t in trades if t.side is OrderSide.BUY), ZERO)
-    sells = sum((t.cash_flow for t in trades if t.side is OrderSide.SELL), ZERO)
+    buys = buys_cost(draft, venue)
+    sells = sum(
+        (t.cash_flow for t in draft.trades if (t.market.venue, t.side) == (venue, OrderSide.SELL)),
+        ZERO,
+    )
     onward = sum(
         (t.amount for t in draft.transfers if (t.route.asset, t.route.source) == (quote, venue)),
         ZERO,
@@ -103,6 +126,7 @@ def purpose(
     parts = []
     if buys:
         parts.append(f"buys there {money(buys)} with fees")
+        parts.append(f"{money(buffer(draft, venue))} ({BUY_BUFFER:%} of them) for prices to move")
     if onward:
         parts.append(f"{money(onward)} sent on")
     floor = floors.get(venue, ZERO)
@@ -112,7 +136,7 @@ def purpose(
     text = f"funds {venue}: " + ", ".join(parts or ["its cash floor"])
     if on_hand:
         text += f", less {money(on_hand)} on hand"
-    extra = cash_after(draft, problem, venue) - floor
+    extra = cash_after(draft, problem, venue) - floor - buffer(draft, venue)
     if transfer.amount == smallest(transfer) and extra > CENTS:
         text += (
             f"; the route's minimum is {money(smallest(transfer))}, so {money(extra)} more "
