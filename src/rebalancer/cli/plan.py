@@ -144,9 +144,10 @@ def read_inputs(args: argparse.Namespace) -> PlanInputs:
 
 
 def parse_amount(text: str | None, run_type: RunType) -> Decimal | None:
-    """The ``--amount`` as a positive decimal, required exactly for the run types that use it."""
+    """The ``--amount`` as a positive decimal: required for a withdraw, optional for an
+    invest_cash (the cash above its target without it), refused for the others."""
     if text is None:
-        if run_type in AMOUNT_RUN_TYPES:
+        if run_type is RunType.WITHDRAW:
             raise InputProblem(f"--amount: required for --type {run_type.value}")
         return None
     if run_type not in AMOUNT_RUN_TYPES:

@@ -75,6 +75,13 @@ def test_invest_cash_spends_the_amount_on_the_most_underweight() -> None:
     assert "funds okx" in transfer["purpose"]
 
 
+def test_invest_cash_without_an_amount_spends_only_cash_above_its_target() -> None:
+    doc = plan_json("--type", "invest_cash")
+
+    assert doc["orders"] == []  # the example holds 2.2 % cash against a 20 % target
+    assert "amount" not in doc
+
+
 def test_invest_cash_above_the_spendable_cash_exits_2() -> None:
     result = plan("--type", "invest_cash", "--amount", "5000")
 

@@ -36,11 +36,12 @@ def draft_plan(problem: Problem, policy: Policy, ask: RunAsk, settings: Settings
     draft = slice_orders(draft, constraints.max_order_notional)
     draft = filter_minimums(draft, problem, constraints, policy_minimums=minimums)
     floors = cash_floors(ideal, problem, constraints)
-    wanted = dict(floors)
+    wanted, names = dict(floors), {}
     if ask.run_type is RunType.WITHDRAW and ask.venue is not None and ask.amount is not None:
         reserve = constraints.cash_reserve.get(ask.venue, ZERO)  # the withdrawal's cash goes there
         wanted[ask.venue] = max(wanted.get(ask.venue, ZERO), ask.amount + reserve)
-    draft = size_transfers(draft, problem, wanted)
+        names[ask.venue] = "the withdrawal and the reserve"
+    draft = size_transfers(draft, problem, wanted, floor_names=names)
     draft = repair_cash(
         draft,
         problem,
@@ -49,7 +50,7 @@ def draft_plan(problem: Problem, policy: Policy, ask: RunAsk, settings: Settings
         forwarding=settings.pass_through,
         policy_minimums=minimums,
     )
-    draft = size_transfers(draft, problem, wanted, grow=False)
+    draft = size_transfers(draft, problem, wanted, grow=False, floor_names=names)
     return draft.with_residuals(*dropped)
 
 

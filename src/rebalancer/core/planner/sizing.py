@@ -33,16 +33,24 @@ BUY_BUFFER = Decimal("0.005")
 
 
 def size_transfers(
-    draft: Draft, problem: Problem, floors: Mapping[str, Decimal], *, grow: bool = True
+    draft: Draft,
+    problem: Problem,
+    floors: Mapping[str, Decimal],
+    *,
+    grow: bool = True,
+    floor_names: Mapping[str, str] | None = None,
 ) -> Draft:
     """Resize every quote transfer to its destination's need (``grow`` off: only smaller),
-    then note its purpose."""
+    then note its purpose (``floor_names``: what a venue's floor is, when not its reserve)."""
     for _ in range(len(draft.transfers) + 1):
         sized = size_once(draft, problem, floors, grow=grow)
         if sized == draft:
             break
         draft = sized
-    notes = tuple(replace(t, purpose=purpose(t, draft, problem, floors)) for t in draft.transfers)
+    names = floor_names or {}
+    notes = tuple(
+        replace(t, purpose=purpose(t, draft, problem, floors, names)) for t in draft.transfers
+    )
     return replace(draft, transfers=notes)
 
 
@@ -107,7 +115,11 @@ def smallest(transfer: Transfer) -> Decimal:
 
 
 def purpose(
-    transfer: Transfer, draft: Draft, problem: Problem, floors: Mapping[str, Decimal]
+    transfer: Transfer,
+    draft: Draft,
+    problem: Problem,
+    floors: Mapping[str, Decimal],
+    names: Mapping[str, str],
 ) -> str:
     """Why a transfer carries what it does, in the quote asset."""
     route, quote = transfer.route, problem.quote
@@ -131,7 +143,7 @@ def purpose(
         parts.append(f"{money(onward)} sent on")
     floor = floors.get(venue, ZERO)
     if floor:
-        parts.append(f"reserve {money(floor)}")
+        parts.append(f"{names.get(venue, 'reserve')} {money(floor)}")
     on_hand = problem.held(quote, venue) + sells
     text = f"funds {venue}: " + ", ".join(parts or ["its cash floor"])
     if on_hand:
