@@ -394,7 +394,9 @@ class DaemonStopping(DomainEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Digest(DomainEvent):
-    """The daily summary of one portfolio: value, weights against targets, runs since the last."""
+    """The daily summary of one portfolio: value, weights against targets and bands, and the
+    runs since the last digest (``since``; None: the first), what they traded and paid in fees
+    (quote asset)."""
 
     quote: str
     value: Decimal
@@ -402,6 +404,12 @@ class Digest(DomainEvent):
     targets: Mapping[str, Decimal] = field(default_factory=dict)
     inside_bands: bool = True
     runs: int = 0
+    lower: Mapping[str, Decimal] = field(default_factory=dict)
+    upper: Mapping[str, Decimal] = field(default_factory=dict)
+    since: datetime | None = None
+    failed: int = 0  # runs since then that ended FAILED
+    traded: Decimal = Decimal(0)
+    cost: Decimal = Decimal(0)
 
 
 def _event_types() -> dict[str, type[DomainEvent]]:

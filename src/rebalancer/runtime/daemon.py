@@ -4,8 +4,8 @@ Start-up, in order: take the state directory's lock (a second daemon refuses to 
 the PID), open the Store (schema upgraded), start the paper simulator if a venue is simulated,
 build the ccxt gateways, start market state (markets, a first REST reading, streams), load the
 planner's solver, then recovery, and only then the scheduler (or one cycle with ``--once``).
-Beside the scheduler run the venue watch, the metrics and, when ``[api] enabled``, the HTTP API
-(``observability``).
+Beside the scheduler run the venue watch, the metrics, the HTTP API when ``[api] enabled`` and
+the alert sinks when ``[alerts]`` names one (``observability``).
 
 Shutdown on SIGTERM or SIGINT: the scheduler starts nothing more, running checks reach a safe
 point within ``daemon.shutdown_grace_s`` (then are cancelled), and everything is closed in

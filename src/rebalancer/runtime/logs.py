@@ -157,7 +157,15 @@ def configure_logging(
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("ccxt", "aiohttp.access", "apscheduler", "sqlalchemy.engine", "alembic"):
+    noisy_loggers = (
+        "ccxt",
+        "aiohttp.access",
+        "apscheduler",
+        "sqlalchemy.engine",
+        "alembic",
+        "httpx",
+    )
+    for noisy in noisy_loggers:  # httpx: a line per Telegram request, long polls included
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -7,7 +7,9 @@ Built once the loop exists and kept for the daemon's life:
 - the metrics, subscribed to the event stream and fed every check's snapshot;
 - the event log's follower, handing subscribers what other processes log (``rebalancer
   approve`` at a shell) within ``LOG_FOLLOW_INTERVAL_S``;
-- the HTTP API when ``[api] enabled``: on ``[api] host:port`` with the bearer token.
+- the HTTP API when ``[api] enabled``: on ``[api] host:port`` with the bearer token;
+- the alert sinks, chat commands and daily digest when ``[alerts]`` names a sink
+  (``runtime.alerts``); they stop last, after delivering what the daemon said on its way out.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from rebalancer.api.app import build_app
 from rebalancer.api.context import ApiContext
 from rebalancer.api.server import ApiServer, check_binding
+from rebalancer.runtime.alerts import serve_alerts
 from rebalancer.runtime.assembly import Wiring
 from rebalancer.services.daemon_loop import DaemonLoop
 from rebalancer.services.health import HealthProbe
@@ -74,7 +77,8 @@ async def observe(wiring: Wiring, loop: DaemonLoop) -> AsyncIterator[Observabili
     ]
     server = await _serve_api(wiring, loop, probe, metrics)
     try:
-        yield Observability(probe, metrics, server)
+        async with serve_alerts(wiring, loop, metrics):
+            yield Observability(probe, metrics, server)
     finally:
         if server is not None:
             await server.stop()

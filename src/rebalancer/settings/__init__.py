@@ -6,7 +6,15 @@ The key reference with every default is ``docs/config.md``.
 
 from rebalancer.settings.app import AppConfig
 from rebalancer.settings.loading import load_config
-from rebalancer.settings.operators import AlertsConfig, ApiConfig, SlackConfig, TelegramConfig
+from rebalancer.settings.operators import (
+    AlertsConfig,
+    ApiConfig,
+    CommandsConfig,
+    DigestConfig,
+    SlackConfig,
+    TelegramConfig,
+    WebhookConfig,
+)
 from rebalancer.settings.portfolio import PortfolioConfig
 from rebalancer.settings.routes import RouteConfig
 from rebalancer.settings.snapshot_check import check_against_snapshot
@@ -27,8 +35,10 @@ __all__ = [
     "AppConfig",
     "ApprovalConfig",
     "CalendarConfig",
+    "CommandsConfig",
     "ContributionsConfig",
     "DaemonConfig",
+    "DigestConfig",
     "DriftBandConfig",
     "ExecutionConfig",
     "LimitsConfig",
@@ -42,6 +52,7 @@ __all__ = [
     "SlackConfig",
     "TelegramConfig",
     "VenueConfig",
+    "WebhookConfig",
     "check_against_snapshot",
     "load_config",
 ]

@@ -58,7 +58,16 @@ def alerts_text(alerts: AlertsConfig) -> str:
     if alerts.telegram is not None:
         sinks.append(f"Telegram ({_plural(len(alerts.telegram.chat_ids), 'chat')})")
     if alerts.slack is not None:
-        sinks.append("Slack")
+        slack = alerts.slack
+        how = (
+            f"bot, {_plural(len(slack.channel_ids), 'channel')}"
+            + (", commands" if slack.app_token is not None else "")
+            if slack.bot_token is not None
+            else "webhook"
+        )
+        sinks.append(f"Slack ({how})")
+    if alerts.webhook is not None:
+        sinks.append("signed webhook")
     return ", ".join(sinks) if sinks else "none (alerts go to the log only)"
 
 

@@ -101,5 +101,6 @@ def test_check_config_says_which_configured_parts_this_version_serves(
     monkeypatch.setenv("REBALANCER_ALERTS__SLACK__WEBHOOK_URL", "https://hooks.example/T0/B0/x")
     assert main(["check-config", str(EXAMPLE)]) == 0
     out = capsys.readouterr().out
-    assert "not served by this version: [alerts] slack: alert sinks are not part" in out
+    assert "this version serves every part this config sets up" in out  # alerts are served
+    assert "alerts: Slack (webhook)" in out
     assert "hooks.example" not in out

@@ -8,6 +8,10 @@ from rebalancer.settings.summary import summary_lines
 
 TOKEN = "123456:TELEGRAM-TOKEN-DO-NOT-PRINT"
 HOOK = "https://hooks.slack.example/services/T000/B000/DO-NOT-PRINT"
+TG_ENV = {
+    "REBALANCER_ALERTS__TELEGRAM__BOT_TOKEN": TOKEN,
+    "REBALANCER_ALERTS__TELEGRAM__CHAT_IDS": "[111]",
+}
 
 
 def test_api_is_off_by_default(load: Load) -> None:
@@ -48,7 +52,7 @@ def test_alert_sinks_take_their_secrets_from_the_environment(load: Load) -> None
     assert config.alerts.slack is not None
     assert config.alerts.slack.webhook_url.get_secret_value() == HOOK
     shown = "\n".join([repr(config), *summary_lines(config)])
-    assert "alerts: Telegram (2 chats), Slack" in shown
+    assert "alerts: Telegram (2 chats), Slack (webhook)" in shown
     assert TOKEN not in shown
     assert HOOK not in shown
 
@@ -56,3 +60,47 @@ def test_alert_sinks_take_their_secrets_from_the_environment(load: Load) -> None
 def test_a_telegram_token_without_chats_is_refused(problems: Problems) -> None:
     found = problems(env={"REBALANCER_ALERTS__TELEGRAM__BOT_TOKEN": TOKEN})
     assert found == ["environment: alerts.telegram.chat_ids: is required"]
+
+
+def test_a_slack_bot_takes_its_tokens_from_the_environment_and_needs_channels(
+    load: Load, problems: Problems
+) -> None:
+    env = {
+        "REBALANCER_ALERTS__SLACK__BOT_TOKEN": "xoxb-DO-NOT-PRINT",
+        "REBALANCER_ALERTS__SLACK__APP_TOKEN": "xapp-DO-NOT-PRINT",
+    }
+    config = load(extra='[alerts.slack]\nchannel_ids = ["C0TRADING"]\n', env=env)
+    assert config.alerts.slack is not None
+    assert "alerts: Slack (bot, 1 channel, commands)" in summary_lines(config)
+    assert problems(env=env) == [
+        "environment: alerts.slack.channel_ids: is required with bot_token (where to post)"
+    ]
+    assert problems(extra="[alerts.slack]\n") == [
+        "FILE: alerts.slack: needs webhook_url (send only) or bot_token and channel_ids (a bot)"
+    ]
+
+
+def test_levels_name_events_and_say_on_silent_or_off(problems: Problems) -> None:
+    (loud,) = problems(extra='[alerts.levels]\nRunEnded = "loud"\n')
+    assert loud == "FILE: alerts.levels.RunEnded: expected 'on', 'silent' or 'off', got \"loud\""
+    (typo,) = problems(extra='[alerts.telegram.levels]\nRunEndd = "on"\n', env=TG_ENV)
+    assert typo.startswith("FILE: alerts.telegram.levels.RunEndd: is not an event name (one of: ")
+
+
+def test_a_digest_needs_a_clock_time_and_a_real_zone(problems: Problems) -> None:
+    found = problems(extra='[alerts.digest]\nat = "8am"\ntimezone = "Mars/Olympus"\n')
+    assert found == [
+        "FILE: alerts.digest.at: expected a time of day as HH:MM, got '8am'",
+        "FILE: alerts.digest.timezone: expected an IANA time zone such as 'UTC' or "
+        "'Europe/Zurich', got 'Mars/Olympus'",
+    ]
+
+
+def test_a_webhook_secret_must_be_long(problems: Problems) -> None:
+    env = {
+        "REBALANCER_ALERTS__WEBHOOK__URL": "https://hooks.example/x",
+        "REBALANCER_ALERTS__WEBHOOK__SECRET": "short",
+    }
+    assert problems(env=env) == [
+        "environment: alerts.webhook.secret: must be at least 16 characters (a random string)"
+    ]

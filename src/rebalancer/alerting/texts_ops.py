@@ -1,0 +1,179 @@
+"""Messages about safety (the breaker, reconciliation, venues), people's actions, the daemon
+itself and the daily digest."""
+
+from __future__ import annotations
+
+from rebalancer.alerting.formatting import digest_rows, money, when
+from rebalancer.alerting.message import Message
+from rebalancer.alerting.scene import Scene
+from rebalancer.domain.breaker import BreakerState
+from rebalancer.domain.events import (
+    BreakerResumed,
+    BreakerTransition,
+    CommandReceived,
+    ConfigRefused,
+    ConfigReloaded,
+    DaemonStarted,
+    DaemonStopping,
+    Digest,
+    PortfolioPaused,
+    PortfolioUnpaused,
+    ReconciliationMismatch,
+    VenueRecovered,
+    VenueStale,
+)
+
+
+def breaker_transition(event: BreakerTransition, scene: Scene) -> Message:
+    """The breaker changed state; a HALT says how to resume."""
+    detail = f": {event.detail}" if event.detail else ""
+    if event.state is BreakerState.HALTED:
+        return Message(
+            f"🛑 Trading HALTED ({event.reason}){detail}",
+            details=(
+                f"Was {event.previous.value}. Nothing new is traded on any portfolio until a "
+                "person resumes; portfolios are still watched.",
+            ),
+            next_steps=(scene.hints.chat_or_shell(("status",), ("status",)), *scene.hints.resume()),
+            critical=True,
+        )
+    if event.state is BreakerState.REDUCING:
+        return Message(
+            f"⚠️ Breaker REDUCING ({event.reason}){detail}",
+            details=("Only cancels and sells are sent; no new buys.",),
+            next_steps=scene.hints.resume(),
+        )
+    return Message(
+        f"✅ Breaker ACTIVE again (was {event.previous.value}; {event.reason}){detail}",
+        details=("Trading goes on from the next check.",),
+    )
+
+
+def breaker_resumed(event: BreakerResumed, scene: Scene) -> Message:
+    """A person re-armed the breaker."""
+    del scene
+    return Message(
+        f"🔓 {event.by} resumed trading (breaker was {event.previous.value}): {event.reason}"
+    )
+
+
+def reconciliation_mismatch(event: ReconciliationMismatch, scene: Scene) -> Message:
+    """Balances differ from what the fills and transfers say."""
+    venues = ", ".join(event.venues) or "a venue"
+    return Message(
+        f"🚨 Balances on {venues} do not match what the daemon expects",
+        details=(
+            event.detail,
+            "No new trade starts on these venues until they reconcile.",
+            "Look for a deposit, withdrawal or trade made outside the daemon.",
+        ),
+        next_steps=scene.hints.resume(),
+        critical=True,
+    )
+
+
+def venue_stale(event: VenueStale, scene: Scene) -> Message:
+    """A venue's live data went bad."""
+    return Message(
+        f"⚠️ {event.venue} is stale: {'; '.join(event.reasons)}",
+        details=("Nothing is planned on it until its data is fresh again.",),
+        next_steps=(scene.hints.chat_or_shell(("status",), ("status",)),),
+    )
+
+
+def venue_recovered(event: VenueRecovered, scene: Scene) -> Message:
+    """A stale venue is fresh again."""
+    del scene
+    return Message(f"✅ {event.venue} is fresh again")
+
+
+def portfolio_paused(event: PortfolioPaused, scene: Scene) -> Message:
+    """A person paused a portfolio."""
+    why = f": {event.reason}" if event.reason else ""
+    return Message(
+        f"⏸ {event.portfolio} paused by {event.by}{why}",
+        details=("It is still watched and reported, never traded.",),
+        table=scene.table,
+        next_steps=(
+            scene.hints.chat_or_shell(
+                ("unpause", str(event.portfolio)), ("unpause", str(event.portfolio))
+            ),
+        ),
+    )
+
+
+def portfolio_unpaused(event: PortfolioUnpaused, scene: Scene) -> Message:
+    """A person let a portfolio trade again."""
+    return Message(
+        f"▶️ {event.portfolio} unpaused by {event.by}",
+        details=("It trades again from its next check.",),
+        table=scene.table,
+    )
+
+
+def command_received(event: CommandReceived, scene: Scene) -> Message:
+    """A command arrived from a person."""
+    del scene
+    outcome = "done" if event.accepted else "refused"
+    detail = f": {event.detail}" if event.detail else ""
+    return Message(f"{event.by} via {event.channel}: {event.command} ({outcome}){detail}")
+
+
+def config_reloaded(event: ConfigReloaded, scene: Scene) -> Message:
+    """A new config is in force."""
+    del scene
+    return Message(
+        f"Config reloaded from {event.source}",
+        details=(f"Portfolios: {', '.join(event.portfolios)}.",),
+    )
+
+
+def config_refused(event: ConfigRefused, scene: Scene) -> Message:
+    """A new config was refused; the old one stays."""
+    return Message(
+        f"⚠️ New config refused; the running one stays in force: {event.reason}",
+        next_steps=(scene.hints.shell("check-config"),),
+    )
+
+
+def daemon_started(event: DaemonStarted, scene: Scene) -> Message:
+    """The daemon is up."""
+    del scene
+    details = [f"Checking {', '.join(event.portfolios)}."]
+    if event.unreconciled:
+        details.append(
+            f"Not reconciled yet: {', '.join(event.unreconciled)} "
+            "(no trading there until they are)."
+        )
+    return Message(f"rebalancer {event.version} started", details=tuple(details))
+
+
+def daemon_stopping(event: DaemonStopping, scene: Scene) -> Message:
+    """The daemon stops; parked work waits for the next start."""
+    if not event.parked:
+        return Message(f"rebalancer stopping ({event.reason})")
+    return Message(
+        f"🚨 rebalancer stopping with runs {', '.join(event.parked)} parked",
+        details=(
+            "They are settled (orders looked up, transfers followed) when the daemon starts "
+            "again; nothing trades until then.",
+        ),
+        next_steps=(scene.hints.shell("run"),),
+        critical=True,
+    )
+
+
+def digest(event: Digest, scene: Scene) -> Message:
+    """The daily summary of one portfolio."""
+    del scene
+    where = "inside its bands" if event.inside_bands else "outside its bands"
+    since = f"since {when(event.since)}" if event.since is not None else "so far"
+    runs = f"{event.runs} run(s) {since}" + (f", {event.failed} failed" if event.failed else "")
+    return Message(
+        f"📊 {event.portfolio}: {money(event.value, event.quote)}, {where}",
+        details=(
+            f"{runs}; traded {money(event.traded, event.quote)}, fees "
+            f"{money(event.cost, event.quote)}.",
+        ),
+        table=digest_rows(event.weights, event.targets, event.lower, event.upper),
+    )
