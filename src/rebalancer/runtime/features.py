@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rebalancer.settings import AppConfig
 
+
 def unserved(config: AppConfig) -> list[str]:
     """A sentence for each part the config sets up that this version does not serve.
 
