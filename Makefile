@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIG ?= config/paper.toml
+# pytest workers (pytest-xdist); tests that share an expensive set-up stay on one worker
+PYTEST_WORKERS ?= 2
 
 .PHONY: install test lint typecheck layers pytest run plan bench lock clean
 
@@ -29,7 +31,7 @@ layers: install
 	$(BIN)/lint-imports
 
 pytest: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 run: install
 	$(BIN)/rebalancer run --config $(CONFIG)

@@ -33,7 +33,12 @@ from tests.integration.ccxt_conformance.catalog import (
 )
 
 # the campaign (about 50 s idle) runs in the first item's set-up: bounded, but generously
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+# one xdist worker runs the campaign once for every test here
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(600),
+    pytest.mark.xdist_group("ccxt-conformance"),
+]
 TESTS = discover()
 # methods whose ccxt test calls nothing on the exchange (they check ccxt's own tables)
 NO_CALL = frozenset({"features", "afterConstruct"})

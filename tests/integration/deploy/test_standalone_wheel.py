@@ -23,7 +23,8 @@ from tests.fixtures.dockerfile import environment, exec_form, healthcheck, mappe
 
 from .conftest import Standalone
 
-pytestmark = pytest.mark.slow
+# one xdist worker builds the wheel once for every test here
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("standalone-wheel")]
 
 
 def test_the_wheel_holds_what_the_daemon_needs_and_nothing_of_the_repository(
