@@ -307,6 +307,10 @@ class Store(Protocol):
         """The newest ``limit`` events (optionally of one run), oldest first."""
         ...
 
+    async def events_after(self, event_id: int, limit: int = 100) -> Sequence[EventRecord]:
+        """The oldest ``limit`` events logged after ``event_id``, oldest first (for paging)."""
+        ...
+
     async def create_requested_run(
         self,
         request: RunRequest,

@@ -367,6 +367,10 @@ class MemoryStore(RequestJournal):
         events = self._events if run_id is None else self._events_by_run.get(run_id, [])
         return events[-_limit(limit) :]
 
+    async def events_after(self, event_id: int, limit: int = 100) -> Sequence[EventRecord]:
+        """The oldest ``limit`` events logged after ``event_id``, oldest first."""
+        return [e for e in self._events if e.id > event_id][: _limit(limit)]
+
     async def close(self) -> None:
         """Nothing to release."""
 

@@ -285,6 +285,11 @@ class SqlStore:
         async with self._read() as session:
             return await EventRepository(session).latest(run_id, _limit(limit))
 
+    async def events_after(self, event_id: int, limit: int = 100) -> Sequence[EventRecord]:
+        """The oldest ``limit`` events logged after ``event_id``, oldest first."""
+        async with self._read() as session:
+            return await EventRepository(session).after(event_id, _limit(limit))
+
     # run requests and what is remembered per portfolio
 
     async def create_requested_run(

@@ -26,18 +26,19 @@ import collections
 import contextlib
 import itertools
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from rebalancer.codecs.event_json import event_from_log
 from rebalancer.domain.events import DomainEvent, Published
+from rebalancer.domain.records import EventRecord
 from rebalancer.ports import Clock, EventSink, EventSubscriber, Store
 
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE_SIZE = 1000
 DROP_LOG_EVERY = 100  # after the first drop of a burst, log one line per this many
-FOLLOW_BATCH = 500  # log rows read per look; more written by others in one interval are missed
+FOLLOW_BATCH = 500  # log rows read per page when following what other processes log
 
 
 @dataclass(slots=True)
@@ -175,25 +176,37 @@ class EventHub:
         self._followed = latest[-1].id if latest else 0
 
     async def catch_up(self) -> int:
-        """Offer the events others logged since the last look; return how many were offered."""
+        """Offer the events others logged since the last look; return how many were offered.
+
+        Reads the log in pages of ``FOLLOW_BATCH`` until it is exhausted, so a burst of any size
+        written by another process between two looks reaches the subscribers.
+        """
         assert self._journal is not None
-        if self._followed is None:
-            return 0
-        records = await self._journal.events(limit=FOLLOW_BATCH)
         offered = 0
-        async with self._lock:
-            for record in records:
-                if record.id <= self._followed or record.id in self._own:
-                    continue
-                event = event_from_log(record.kind, record.payload, record.at, record.run_id)
-                if event is None:
-                    continue
-                for subscription in tuple(self._subscriptions):
-                    self._offer(subscription, Published(record.id, event))
-                offered += 1
-            if records:
-                self._followed = max(self._followed, records[-1].id)
-            self._own = {i for i in self._own if i > self._followed}
+        while self._followed is not None:
+            records = await self._journal.events_after(self._followed, limit=FOLLOW_BATCH)
+            async with self._lock:
+                offered += self._offer_logged(records)
+            if len(records) < FOLLOW_BATCH:
+                break
+        return offered
+
+    def _offer_logged(self, records: Sequence[EventRecord]) -> int:
+        """Offer logged ``records`` that this hub did not publish itself; advance the mark."""
+        assert self._followed is not None
+        offered = 0
+        for record in records:
+            if record.id <= self._followed or record.id in self._own:
+                continue
+            event = event_from_log(record.kind, record.payload, record.at, record.run_id)
+            if event is None:
+                continue
+            for subscription in tuple(self._subscriptions):
+                self._offer(subscription, Published(record.id, event))
+            offered += 1
+        if records:
+            self._followed = max(self._followed, records[-1].id)
+        self._own = {i for i in self._own if i > self._followed}
         return offered
 
     def _offer(self, subscription: Subscription, published: Published) -> None:

@@ -84,3 +84,10 @@ class EventRepository:
             query = query.where(EventRow.run_id == run_id)
         rows = list(await self._session.scalars(query))
         return [_event(row) for row in reversed(rows)]
+
+    async def after(self, event_id: int, limit: int) -> Sequence[EventRecord]:
+        """The oldest ``limit`` events logged after ``event_id``, oldest first."""
+        query = (
+            select(EventRow).where(EventRow.id > event_id).order_by(EventRow.id.asc()).limit(limit)
+        )
+        return [_event(row) for row in await self._session.scalars(query)]
