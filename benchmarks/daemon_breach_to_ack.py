@@ -21,9 +21,15 @@ Reported per sample and as medians:
   REST snapshot is taken and the triggers fired) to the ack: run created, planning, the
   round's checks and records, pre-trade gate, intent committed, order sent and accepted.
 
+With ``--sinks`` the daemon also sends alerts to three sinks on loopback (the test suite's
+fakes, run in this process): Telegram, which never answers a message; Slack (a bot with Socket
+Mode commands); and a signed webhook. Every run then produces alerts to all three; the figures
+show whether that costs the breach -> ack path anything.
+
 Usage::
 
     .venv/bin/python benchmarks/daemon_breach_to_ack.py [--samples 7] [--check-interval-s 1]
+        [--sinks]
 """
 
 from __future__ import annotations
@@ -106,6 +112,16 @@ def sample(daemon: DaemonProcess, control_url: str, price: str) -> tuple[float, 
     )
 
 
+def start_sinks() -> Any:
+    """The three fake sinks (the repo is on the path once ``daemon_world`` is imported)."""
+    from tests.e2e.alerts_harness import Sinks
+    from tests.fakes.faults import Fault
+
+    sinks = Sinks.start()
+    sinks.telegram.arm("sendMessage", Fault(count=1_000_000, hang=True))
+    return sinks
+
+
 def main() -> None:
     """Run the samples and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -117,12 +133,22 @@ def main() -> None:
         default=2.0,
         help="idle time before a breach (shorter: the runs outpace ccxt's request budget)",
     )
+    parser.add_argument(
+        "--sinks",
+        action="store_true",
+        help="alerts to Telegram (never answering), Slack and a webhook, all loopback fakes",
+    )
     args = parser.parse_args()
+    sinks = start_sinks() if args.sinks else None
+    extra = RISK + (sinks.toml() if sinks is not None else "")
     with world(
-        balances=INSIDE, check_interval_s=args.check_interval_s, extra_daemon_toml=RISK
+        balances=INSIDE, check_interval_s=args.check_interval_s, extra_daemon_toml=extra
     ) as here:
         control = str(here.sim.connection["control_url"])
-        daemon = here.daemon().start()
+        daemon = here.daemon()
+        if sinks is not None:
+            daemon.env = sinks.env()
+        daemon.start()
         try:
             daemon.wait_for_log("rebalancer running", timeout_s=60)
             time.sleep(args.pause_s)
@@ -141,13 +167,22 @@ def main() -> None:
                     flush=True,
                 )
                 time.sleep(args.pause_s)
-            print(f"check interval {args.check_interval_s} s, loopback, 2 venues (ccxt)")
+            sent = "no alert sinks"
+            if sinks is not None:
+                sent = (
+                    f"alerts: {len(sinks.slack.messages())} to Slack, "
+                    f"{len(sinks.receiver.taken())} to the webhook, "
+                    f"{len(sinks.telegram.of('sendMessage'))} to a Telegram that never answers"
+                )
+            print(f"check interval {args.check_interval_s} s, loopback, 2 venues (ccxt); {sent}")
             print(summary("breach -> first order acknowledged", totals))
             print(summary("breach -> early check started", to_check))
             print(summary("trigger decision -> first order acknowledged", pipelines))
         finally:
             daemon.signal(signal.SIGTERM)
             daemon.wait(timeout_s=30)
+            if sinks is not None:
+                sinks.stop()
 
 
 if __name__ == "__main__":

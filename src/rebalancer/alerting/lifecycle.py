@@ -1,6 +1,7 @@
 """The webhook's event types: lifecycle names a broker's API integrator recognises.
 
-A run goes ``run.new`` → (``run.awaiting_approval``) → ``run.processing`` (its first round)
+A run goes ``run.new`` → (``run.awaiting_approval``) → ``run.processing`` (the first round
+it executes; a run that waited for approval is planned afresh, so that may be its round 2)
 → ``run.updated`` (each further round) → ``run.filled`` | ``run.partially_filled`` |
 ``run.failed`` | ``run.cancelled``; orders, transfers, the breaker, venues, portfolios and the
 daemon have their own ``noun.verb`` names.
@@ -40,10 +41,15 @@ _FIXED: Mapping[type[ev.DomainEvent], str] = {
 }
 
 
-def lifecycle_name(event: ev.DomainEvent) -> str:
-    """The webhook ``type`` of ``event`` (``run.filled``, ``breaker.halted`` ...)."""
+def lifecycle_name(event: ev.DomainEvent, *, first_round: bool | None = None) -> str:
+    """The webhook ``type`` of ``event`` (``run.filled``, ``breaker.halted`` ...).
+
+    ``first_round`` says whether a ``RoundPlanned`` is the first round its run executes (None:
+    judge by its number).
+    """
     if isinstance(event, ev.RoundPlanned):
-        return "run.processing" if event.round <= 1 else "run.updated"
+        first = event.round <= 1 if first_round is None else first_round
+        return "run.processing" if first else "run.updated"
     if isinstance(event, ev.RunEnded):
         return f"run.{event.status.value.lower()}"
     if isinstance(event, ev.BreakerTransition):

@@ -8,6 +8,7 @@ run's end shows where the portfolio stands against its targets and bands.
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -55,6 +56,9 @@ _BUILDERS: Mapping[type[ev.DomainEvent], Callable[[Any, Scene], Message]] = {
     ev.Digest: texts_ops.digest,
 }
 
+FIRST_ROUNDS_KEPT = 10_000
+STANDINGS_KEPT = 64
+
 # events whose message shows the portfolio's weights now
 _WITH_TABLE = frozenset(
     {
@@ -76,28 +80,55 @@ def renders(event_type: type[ev.DomainEvent]) -> bool:
 class Renderer:
     """Renders events for one daemon (its portfolios looked up by ``lookup``)."""
 
-    def __init__(self, lookup: PortfolioLookup) -> None:
+    def __init__(
+        self, lookup: PortfolioLookup, quote_of: Callable[[str], str | None] | None = None
+    ) -> None:
         self._lookup = lookup
+        self._quote_of = quote_of
+        self._first_rounds: dict[str, int] = {}  # run id -> log id of its first RoundPlanned
+        self._standings: OrderedDict[int, Standing | None] = OrderedDict()  # by event log id
+
+    def _first_round(self, published: ev.Published) -> bool | None:
+        event = published.event
+        if not isinstance(event, ev.RoundPlanned) or event.run_id is None:
+            return None
+        if len(self._first_rounds) > FIRST_ROUNDS_KEPT:
+            self._first_rounds.clear()
+        return self._first_rounds.setdefault(event.run_id, published.id) == published.id
 
     async def render(self, published: ev.Published, hints: Hints) -> Message:
         """The message for ``published`` with ``hints``' next steps."""
         event = published.event
-        scene = await self._scene(event, hints)
+        scene = await self._scene(published, hints)
         message = _BUILDERS[type(event)](event, scene)
         return dataclasses.replace(
             message,
             name=event.name,
             event_id=published.id,
-            lifecycle=lifecycle_name(event),
+            lifecycle=lifecycle_name(event, first_round=self._first_round(published)),
             critical=message.critical or event.critical,
             fields=event.as_json(),
         )
 
-    async def _scene(self, event: ev.DomainEvent, hints: Hints) -> Scene:
+    async def _scene(self, published: ev.Published, hints: Hints) -> Scene:
+        event = published.event
         if event.portfolio is None:
             return Scene(hints)
-        standing = await self._lookup(event.portfolio)
+        if type(event) not in _WITH_TABLE and self._quote_of is not None:
+            quote = self._quote_of(event.portfolio)  # no weights needed: no lookup
+            return Scene(hints, quote) if quote is not None else Scene(hints)
+        standing = await self._standing(published, event.portfolio)
         if standing is None:
             return Scene(hints)
         quote, drift = standing
         return Scene(hints, quote, drift if type(event) in _WITH_TABLE else None)
+
+    async def _standing(self, published: ev.Published, portfolio: str) -> Standing | None:
+        """The portfolio's standing, looked up once per event however many sinks render it."""
+        if published.id in self._standings:
+            return self._standings[published.id]
+        standing = await self._lookup(portfolio)
+        self._standings[published.id] = standing
+        while len(self._standings) > STANDINGS_KEPT:
+            self._standings.popitem(last=False)
+        return standing

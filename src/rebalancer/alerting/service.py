@@ -49,6 +49,7 @@ class AlertDeps:
     hub: EventHub
     policies: Callable[[], Mapping[str, Policy]]
     lookup: PortfolioLookup
+    quote_of: Callable[[str], str | None]
     snapshot: Callable[[Policy], Snapshot | None]
     shell_command: Callable[..., str]
     on_sent: Callable[[str], None]
@@ -61,7 +62,7 @@ class Alerts:
     def __init__(self, settings: AlertSettings, deps: AlertDeps) -> None:
         self._settings = settings
         self._deps = deps
-        self._renderer = Renderer(deps.lookup)
+        self._renderer = Renderer(deps.lookup, deps.quote_of)
         self.sinks: list[AlertSink] = []
         self._subscriptions: list[Subscription] = []
         self._closers: list[Callable[[], object]] = []
@@ -153,7 +154,6 @@ class Alerts:
         from rebalancer.alerting.slack_transport import (
             SlackWebhookTransport,
             SlackWebTransport,
-            web_client,
         )
 
         deps = self._deps
@@ -162,7 +162,7 @@ class Alerts:
         chat = slack_command if commands else None
         transport: _Closable
         if table.bot_token is not None:
-            transport = SlackWebTransport(web_client(table.bot_token, table.api_url))
+            transport = SlackWebTransport(table.bot_token, table.api_url)
             destinations = table.channel_ids
         else:
             assert table.webhook_url is not None
@@ -202,7 +202,9 @@ class Alerts:
         for stopper in self._stoppers:  # no more commands
             with contextlib.suppress(Exception):
                 await stopper()  # type: ignore[misc]
-        while any(len(s.mailbox) for s in self._subscriptions):
+        while any(len(s.mailbox) for s in self._subscriptions) or not all(
+            sink.idle for sink in self.sinks
+        ):
             if loop.time() >= deadline:
                 break
             await asyncio.sleep(POLL_S)

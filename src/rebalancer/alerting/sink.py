@@ -5,6 +5,12 @@ The event hub calls ``deliver`` from this sink's own task, one event at a time, 
 repeat within the de-duplication window), renders it and queues one message per destination
 (every Telegram chat, every Slack channel); it never waits for the network. ``flush_due``
 sends what de-duplication held back once its window passes.
+
+An event is taken up ``LINGER_S`` after it happened, not at once: the event that starts a run
+(or places its first order) is published in the middle of the trading it reports, and the
+sinks' work (reading the portfolio's weights, rendering, sending over HTTP) runs on the same
+event loop. Waiting a quarter of a second lets the trade go first; a burst of events waits
+once, not once each, since the wait counts from each event's own time.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from rebalancer.domain.events import Published
 from rebalancer.ports import Clock
 
 log = logging.getLogger(__name__)
+
+LINGER_S = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +53,7 @@ class AlertSink:
         clock: Clock,
         *,
         dedupe_window_s: float,
+        linger_s: float = LINGER_S,
     ) -> None:
         self.name = f"alerts:{spec.name}"
         self.spec = spec
@@ -52,6 +61,13 @@ class AlertSink:
         self._renderer = renderer
         self._clock = clock
         self._deduper = Deduper(dedupe_window_s)
+        self._linger_s = linger_s
+        self._delivering = 0
+
+    @property
+    def idle(self) -> bool:
+        """True when no event is being taken up (lingering or rendering) right now."""
+        return self._delivering == 0
 
     async def deliver(self, published: Published) -> None:
         """Queue ``published`` for every destination unless it is off or a repeat."""
@@ -61,12 +77,21 @@ class AlertSink:
         level = self.spec.levels.level(event)
         if level is Level.OFF:
             return
-        if not self._deduper.admit(published, self._clock.now()):
-            log.debug(
-                "alerts %s: %s #%d held back (repeat)", self.spec.name, event.name, published.id
-            )
-            return
-        await self._queue(published, level)
+        self._delivering += 1
+        try:
+            await self._linger(published)
+            if not self._deduper.admit(published, self._clock.now()):
+                log.debug("alerts %s: %s #%d held back", self.spec.name, event.name, published.id)
+                return
+            await self._queue(published, level)
+        finally:
+            self._delivering -= 1
+
+    async def _linger(self, published: Published) -> None:
+        """Wait until ``linger_s`` after the event (no wait for an older one)."""
+        age_s = (self._clock.now() - published.event.at).total_seconds()
+        if 0 <= age_s < self._linger_s:
+            await self._clock.sleep(self._linger_s - age_s)
 
     async def flush_due(self) -> None:
         """Send the alerts de-duplication held back whose window has passed."""

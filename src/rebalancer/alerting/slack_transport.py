@@ -104,22 +104,36 @@ def failure_for(status: int, headers: Mapping[str, Any], error: str) -> SendFail
     return PermanentFailure(f"Slack refused it: {status} {error}")
 
 
-def web_client(token: str, api_url: str) -> AsyncWebClient:
-    """A Web API client on ``api_url`` that leaves retrying to our outbox."""
-    return AsyncWebClient(token=token, base_url=api_url, timeout=TIMEOUT_S, retry_handlers=[])
+def web_client(
+    token: str, api_url: str, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
+    """A Web API client on ``api_url`` that leaves retrying to our outbox (``session``: keep
+    connections open between calls; None: a session per call)."""
+    return AsyncWebClient(
+        token=token, base_url=api_url, timeout=TIMEOUT_S, retry_handlers=[], session=session
+    )
 
 
 class SlackWebTransport:
     """``chat.postMessage`` with the bot token (``destination`` is the channel id)."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
-        self._client = client
+    def __init__(self, token: str, api_url: str) -> None:
+        self._token = token
+        self._api_url = api_url
+        self._session: aiohttp.ClientSession | None = None
+        self._client: AsyncWebClient | None = None
+
+    def _web(self) -> AsyncWebClient:
+        if self._client is None or self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+            self._client = web_client(self._token, self._api_url, self._session)
+        return self._client
 
     async def send(self, item: Outgoing) -> None:
         """Post one message; a ``SendFailure`` when it did not go."""
         message = item.message
         try:
-            await self._client.chat_postMessage(
+            await self._web().chat_postMessage(
                 channel=item.destination,
                 text=slack_text(message),
                 blocks=slack_blocks(message),
@@ -135,7 +149,9 @@ class SlackWebTransport:
             raise TransientFailure(f"Slack unreachable: {type(error).__name__}: {error}") from error
 
     async def close(self) -> None:
-        """Nothing to release: the client opens a session per request."""
+        """Close the connection pool."""
+        if self._session is not None:
+            await self._session.close()
 
 
 class SlackWebhookTransport:

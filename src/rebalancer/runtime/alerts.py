@@ -112,6 +112,11 @@ class DaemonView:
             return None
         return policy.quote, await self.drift(policy)
 
+    def quote(self, name: str) -> str | None:
+        """Portfolio ``name``'s quote asset (None: no such portfolio)."""
+        policy = self._loop.policy(name)
+        return policy.quote if policy is not None else None
+
     def snapshot(self, policy: Policy) -> Snapshot | None:
         """Live holdings to check a requested amount against (None: not ready now)."""
         try:
@@ -138,6 +143,7 @@ async def serve_alerts(
             hub=wiring.events,
             policies=view.policies,
             lookup=view.standing,
+            quote_of=view.quote,
             snapshot=view.snapshot,
             shell_command=operator_command(config),
             on_sent=metrics.alert_sent,

@@ -147,6 +147,7 @@ async def world_factory(tmp_path: Path, fakes: dict[str, Any]) -> AsyncIterator[
                 hub=hub,
                 policies=lambda: POLICIES,
                 lookup=standing,
+                quote_of=lambda name: POLICIES[name].quote if name in POLICIES else None,
                 snapshot=lambda policy: SNAPSHOT,
                 shell_command=shell,
                 on_sent=counts.on_sent,
