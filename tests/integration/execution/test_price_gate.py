@@ -32,14 +32,18 @@ BTC = Market(
     "BTC/USDT", "BTC", "USDT", Decimal("0.00001"), Decimal("0.00001"), Decimal(5),
     Decimal("0.01"), Decimal("0.001"),
 )  # fmt: skip
-START = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)  # the clock is real
 
 
-def at_price(mid: str, minutes: int = 0) -> Snapshot:
-    """One venue quoting BTC around ``mid``, taken ``minutes`` after START."""
+def start() -> datetime:
+    """Ten minutes ago: the breaker's clock is real, snapshots are placed around it."""
+    return datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+
+
+def at_price(began: datetime, mid: str, minutes: int = 0) -> Snapshot:
+    """One venue quoting BTC around ``mid``, taken ``minutes`` after ``began``."""
     quote = Quote(Decimal(mid) - 1, Decimal(mid) + 1)
     venue = VenueSnapshot({"USDT": Decimal(100)}, {"BTC/USDT": ListedMarket(BTC, quote)})
-    return Snapshot(START + timedelta(minutes=minutes), {"binance": venue})
+    return Snapshot(began + timedelta(minutes=minutes), {"binance": venue})
 
 
 @dataclass
@@ -68,31 +72,32 @@ async def daemon(tmp_path: Path) -> AsyncIterator[Daemon]:
 async def test_the_first_price_after_a_restart_is_checked_against_the_last_before_it(
     daemon: Daemon,
 ) -> None:
+    began = start()
     before = daemon.gate()
-    assert await before.check(at_price("60000")) is None
-    await daemon.keep(at_price("60000"))
+    assert await before.check(at_price(began, "60000")) is None
+    await daemon.keep(at_price(began, "60000"))
 
     restarted = daemon.gate()  # a new process: nothing in memory
-    problem = await restarted.check(at_price("72000", minutes=5))
+    problem = await restarted.check(at_price(began, "72000", minutes=5))
 
     assert problem is not None
     assert "moved 20.00%" in problem
-    assert f"last good prices seen {START.isoformat()}" in problem
+    assert f"last good prices seen {began.isoformat()}" in problem
     assert daemon.breaker.state is BreakerState.HALTED
 
 
 async def test_steps_within_the_limit_move_the_reference_along(daemon: Daemon) -> None:
-    gate = daemon.gate()
+    gate, began = daemon.gate(), start()
     for minutes, mid in enumerate(["60000", "66000", "72600", "79860"]):  # +10 % each
-        assert await gate.check(at_price(mid, minutes)) is None
+        assert await gate.check(at_price(began, mid, minutes)) is None
     assert daemon.breaker.state is BreakerState.ACTIVE
 
 
 async def test_a_person_resuming_accepts_the_prices_as_they_are(daemon: Daemon) -> None:
-    gate = daemon.gate()
-    assert await gate.check(at_price("60000")) is None
-    assert await gate.check(at_price("72000", 1)) is not None  # halted
+    gate, began = daemon.gate(), start()
+    assert await gate.check(at_price(began, "60000")) is None
+    assert await gate.check(at_price(began, "72000", 1)) is not None  # halted
     await daemon.breaker.resume("ops")
 
-    assert await gate.check(at_price("72000", 20)) is None  # after the resume
-    assert await gate.check(at_price("90000", 21)) is not None  # 72,000 is the reference now
+    assert await gate.check(at_price(began, "72000", 20)) is None  # after the resume
+    assert await gate.check(at_price(began, "90000", 21)) is not None  # 72,000 is the reference
