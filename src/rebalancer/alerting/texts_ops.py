@@ -26,11 +26,12 @@ from rebalancer.domain.events import (
 
 def breaker_transition(event: BreakerTransition, scene: Scene) -> Message:
     """The breaker changed state; a HALT says how to resume."""
-    detail = f": {event.detail}" if event.detail else ""
+    detail = (event.detail,) if event.detail else ()
     if event.state is BreakerState.HALTED:
         return Message(
-            f"🛑 Trading HALTED ({event.reason}){detail}",
+            f"🛑 Trading HALTED: {event.reason}",
             details=(
+                *detail,
                 f"Was {event.previous.value}. Nothing new is traded on any portfolio until a "
                 "person resumes; portfolios are still watched.",
             ),
@@ -39,13 +40,13 @@ def breaker_transition(event: BreakerTransition, scene: Scene) -> Message:
         )
     if event.state is BreakerState.REDUCING:
         return Message(
-            f"⚠️ Breaker REDUCING ({event.reason}){detail}",
-            details=("Only cancels and sells are sent; no new buys.",),
+            f"⚠️ Breaker REDUCING: {event.reason}",
+            details=(*detail, "Only cancels and sells are sent; no new buys."),
             next_steps=scene.hints.resume(),
         )
     return Message(
-        f"✅ Breaker ACTIVE again (was {event.previous.value}; {event.reason}){detail}",
-        details=("Trading goes on from the next check.",),
+        f"✅ Breaker ACTIVE again (was {event.previous.value})",
+        details=(*detail, "Trading goes on from the next check."),
     )
 
 
@@ -75,8 +76,8 @@ def reconciliation_mismatch(event: ReconciliationMismatch, scene: Scene) -> Mess
 def venue_stale(event: VenueStale, scene: Scene) -> Message:
     """A venue's live data went bad."""
     return Message(
-        f"⚠️ {event.venue} is stale: {'; '.join(event.reasons)}",
-        details=("Nothing is planned on it until its data is fresh again.",),
+        f"⚠️ {event.venue} is stale",
+        details=(*event.reasons, "Nothing is planned on it until its data is fresh again."),
         next_steps=(scene.hints.chat_or_shell(("status",), ("status",)),),
     )
 
@@ -167,7 +168,7 @@ def digest(event: Digest, scene: Scene) -> Message:
     """The daily summary of one portfolio."""
     del scene
     where = "inside its bands" if event.inside_bands else "outside its bands"
-    since = f"since {when(event.since)}" if event.since is not None else "so far"
+    since = f"since {when(event.since)}" if event.since is not None else "in the last 24 h"
     runs = f"{event.runs} run(s) {since}" + (f", {event.failed} failed" if event.failed else "")
     return Message(
         f"📊 {event.portfolio}: {money(event.value, event.quote)}, {where}",

@@ -32,16 +32,26 @@ _ENDED_MARK = {
 }
 
 
+_RUN_WORDS = {
+    "full": "rebalance",
+    "invest_cash": "invest cash",
+    "withdraw": "withdraw",
+    "liquidate": "liquidate",
+}
+
+
 def _run_words(run_type: str, amount_text: str | None) -> str:
-    return f"{run_type.replace('_', ' ')} run" + (f" of {amount_text}" if amount_text else "")
+    """``withdraw 5,000.00 USDT``, ``rebalance``."""
+    words = _RUN_WORDS.get(run_type, run_type.replace("_", " "))
+    return f"{words} {amount_text}" if amount_text else words
 
 
 def run_triggered(event: RunTriggered, scene: Scene) -> Message:
     """A run started."""
     size = money(event.amount, scene.quote) if event.amount is not None else None
     return Message(
-        f"▶️ {event.portfolio}: {_run_words(event.run_type.value, size)} {event.run_id} "
-        f"started ({event.trigger.value})",
+        f"▶️ {event.portfolio}: run {event.run_id} started: "
+        f"{_run_words(event.run_type.value, size)} ({event.trigger.value})",
         details=(event.reason, scene.standing) if scene.standing else (event.reason,),
         table=scene.table,
         next_steps=(scene.hints.chat_or_shell(("runs", str(event.portfolio)), ("runs",)),),
@@ -53,8 +63,8 @@ def run_requested(event: RunRequested, scene: Scene) -> Message:
     size = money(event.amount, scene.quote) if event.amount is not None else None
     where = f" at {event.venue}" if event.venue else ""
     return Message(
-        f"{event.portfolio}: {_run_words(event.run_type.value, size)}{where} requested by "
-        f"{event.by} (run {event.run_id})",
+        f"{event.portfolio}: run {event.run_id} requested by {event.by}: "
+        f"{_run_words(event.run_type.value, size)}{where}",
         details=("The daemon takes it within a second.",),
     )
 
@@ -77,7 +87,7 @@ def run_awaiting_approval(event: RunAwaitingApproval, scene: Scene) -> Message:
             )
         buttons.append(Button(Action.REJECT, str(event.run_id)))
     if scene.standing:
-        details.append(scene.standing.capitalize())
+        details.append(scene.standing[:1].upper() + scene.standing[1:])
     return Message(
         f"⏸ {event.portfolio}: run {event.run_id} waits for approval ({notional})",
         details=tuple(details),
@@ -201,6 +211,8 @@ def run_ended(event: RunEnded, scene: Scene) -> Message:
     details = [
         f"Traded {money(event.traded, scene.quote)} in {event.rounds} round(s), fees "
         f"{money(event.cost, scene.quote)}."
+        if event.traded or event.rounds
+        else "Nothing needed trading."
     ]
     if event.residual is not None:
         where = {True: "inside its bands", False: "outside its bands", None: ""}[event.inside_bands]

@@ -79,7 +79,7 @@ async def test_a_halt_reaches_the_channel_with_an_at_channel_mention(
     await world.hub.publish(halted())
 
     (post,) = await until("the HALT", lambda: slack.messages(CHANNEL))
-    assert post["text"].startswith("<!channel> 🛑 Trading HALTED (repeated_failures)")
+    assert post["text"] == "<!channel> 🛑 Trading HALTED: repeated_failures"
     section = post["blocks"][0]["text"]["text"]
     assert "Nothing new is traded" in section
     steps = post["blocks"][-1]["elements"][0]["text"]
@@ -141,7 +141,7 @@ async def test_a_webhook_sink_waits_out_429_and_delivers_in_order(
 
     await until("four posts", lambda: len(slack.hooked()) >= 4)
     texts = [body["text"] for body in slack.hooked()]
-    assert texts[0].startswith(f"▶️ core: full run {run_id} started")
+    assert texts[0].startswith(f"▶️ core: run {run_id} started: rebalance")
     assert texts[-1].startswith(f"✅ core: run {run_id} FILLED")
     assert "actions" not in [b["type"] for body in slack.hooked() for b in body["blocks"]]
 

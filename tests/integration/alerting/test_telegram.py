@@ -75,13 +75,13 @@ async def test_alerts_arrive_as_html_with_their_levels(world_factory: WorldFacto
     await until("two messages", lambda: len(telegram.sent(CHAT)) >= 2)
     first, second = telegram.sent(CHAT)
     assert first["parse_mode"] == "HTML"
-    assert first["text"].startswith(f"<b>▶️ core: full run {run_id} started (drift)</b>")
+    assert first["text"].startswith(f"<b>▶️ core: run {run_id} started: rebalance (drift)</b>")
     assert "BTC 46.1% is outside its band" in first["text"]
     assert "<pre>" in first["text"]  # the weights against targets and bands
     assert first["disable_notification"] is False
     assert second["text"].startswith(f"<b>core: run {run_id} round 1: 2 order(s)")
     assert second["disable_notification"] is True  # RoundPlanned is silent
-    assert world.counts.sent == {"telegram": 2}
+    await until("both counted", lambda: world.counts.sent == {"telegram": 2})
 
 
 async def test_flood_control_is_waited_out_and_every_message_arrives_once_in_order(
@@ -98,7 +98,7 @@ async def test_flood_control_is_waited_out_and_every_message_arrives_once_in_ord
 
     await until("four messages", lambda: len(telegram.sent(CHAT)) >= 4)
     sent = telegram.sent(CHAT)
-    runs = [text["text"].split(" run ")[1].split()[0] for text in sent]
+    runs = [text["text"].split(" run ")[1].split()[0] for text in sent]  # "core: run ID ..."
     assert runs == ids
     attempts = telegram.of("sendMessage")
     assert [call.answered for call in attempts[:3]] == [429, 429, 200]
@@ -177,7 +177,9 @@ async def test_a_halt_is_loud_and_says_how_to_resume(world_factory: WorldFactory
         )
     )
     (message,) = await until("the HALT", lambda: telegram.sent(CHAT))
-    assert message["text"].startswith("<b>🛑 Trading HALTED (price_check): BTC/USDT moved 20.00%")
+    assert message["text"].startswith(
+        "<b>🛑 Trading HALTED: price_check</b>\nBTC/USDT moved 20.00%"
+    )
     assert "/resume WHY" in message["text"]
     assert "rebalancer resume --reason WHY --config /etc/rebalancer/config.toml" in message["text"]
     assert message["disable_notification"] is False
