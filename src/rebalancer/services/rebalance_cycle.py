@@ -14,6 +14,7 @@ achieved (``RunEnded``). A stopped run stays ``PROCESSING`` for recovery to sett
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
@@ -228,20 +229,21 @@ class RebalanceCycle:
     ) -> RunRecord:
         """Carry out a NEW run (just created, or a request the daemon took) as ``start`` does."""
         tag_run(run.id, 1)
-        await self._events.publish(
-            RunTriggered(
-                at=self._clock.now(),
-                portfolio=run.portfolio,
-                run_id=run.id,
-                run_type=run.run_type,
-                trigger=run.trigger,
-                reason=why or "",
-                amount=run.amount,
-            )
+        triggered = RunTriggered(
+            at=self._clock.now(),
+            portfolio=run.portfolio,
+            run_id=run.id,
+            run_type=run.run_type,
+            trigger=run.trigger,
+            reason=why or "",
+            amount=run.amount,
         )
         if snapshot is None:
+            await self._events.publish(triggered)
             snapshot = await self._deps.take_snapshot()
-        plan = self.plan(snapshot, policy, run)
+            plan = self.plan(snapshot, policy, run)
+        else:
+            plan = await self._plan_while(self._events.publish(triggered), snapshot, policy, run)
         limit = self._executor.settings.approval_above_notional
         if limit is not None and plan_notional(plan) > limit:
             return await self.park_for_approval(
@@ -255,6 +257,24 @@ class RebalanceCycle:
         return self._deps.planner(
             snapshot, policy, run.run_type, run.amount, venue=run.venue, partial=run.partial
         )
+
+    async def _plan_while(
+        self, write: Awaitable[object], snapshot: Snapshot, policy: Policy, run: RunRecord
+    ) -> Plan:
+        """Plan in a worker thread while ``write`` goes to the Store; return the plan.
+
+        The planner is pure and HiGHS releases the GIL while it solves, so the write's round
+        trips to the database thread proceed meanwhile: the first order of a triggered run goes
+        out a planning time sooner. The write is awaited first (its error wins); the thread
+        inherits this task's context, so the planner's log lines name the run.
+        """
+        planning = asyncio.ensure_future(asyncio.to_thread(self.plan, snapshot, policy, run))
+        try:
+            await write
+        except BaseException:
+            await asyncio.gather(planning, return_exceptions=True)  # no orphaned thread result
+            raise
+        return await planning
 
     async def park_for_approval(
         self, run: RunRecord, snapshot: Snapshot, plan: Plan, round_: int, reason: str

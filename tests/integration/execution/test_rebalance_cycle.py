@@ -13,6 +13,7 @@ import pytest
 from rebalancer.codecs.plan_json import dump_plan
 from rebalancer.codecs.snapshot_json import dump_snapshot
 from rebalancer.core.planner import plan_rebalance
+from rebalancer.domain.errors import PlanningError
 from rebalancer.domain.plan import Plan, RunType
 from rebalancer.domain.policy import BandType, DriftBand, Policy, RebalanceTo
 from rebalancer.domain.records import RunRecord
@@ -402,3 +403,25 @@ async def test_an_invest_run_with_an_amount_spends_it_once_over_its_rounds(tmp_p
         assert run.status is RunStatus.FILLED
     finally:
         await world.store.close()
+
+
+async def test_a_plan_that_fails_beside_the_trigger_event_raises_after_the_event_is_kept(
+    world: World,
+) -> None:
+    deps = deps_for(world)
+    decided_on = await deps.take_snapshot()
+
+    def failing_planner(
+        snapshot: Snapshot, policy: Policy, run_type: RunType, amount: Decimal | None
+    ) -> Plan:
+        raise PlanningError("no feasible plan")
+
+    broken = CycleDeps(deps.take_snapshot, failing_planner, deps.snapshot_json, deps.plan_json)
+    cycle = RebalanceCycle(world.store, world.clock, world.executor(), world.gateways, broken)
+
+    with pytest.raises(PlanningError, match="no feasible plan"):
+        await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT, snapshot=decided_on)
+
+    [run] = await world.store.list_runs()
+    assert [e.kind for e in await world.store.events(run.id)] == ["RunTriggered"]
+    assert world.engine.order_log() == []
