@@ -412,7 +412,14 @@ async def test_a_plan_that_fails_beside_the_trigger_event_raises_after_the_event
     decided_on = await deps.take_snapshot()
 
     def failing_planner(
-        snapshot: Snapshot, policy: Policy, run_type: RunType, amount: Decimal | None
+        snapshot: Snapshot,
+        policy: Policy,
+        run_type: RunType,
+        amount: Decimal | None,
+        /,
+        *,
+        venue: str | None = None,
+        partial: bool = False,
     ) -> Plan:
         raise PlanningError("no feasible plan")
 
