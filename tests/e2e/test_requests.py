@@ -194,7 +194,7 @@ def test_with_the_daemon_running_a_refused_request_exits_2_and_run_once_force_ha
     )
 
     assert refused.returncode == 2
-    assert "more than core can raise: at most 30000" in refused.stderr
+    assert "more than core can raise: at most 299" in refused.stderr
     assert "valued from the daemon's check" in refused.stderr  # as the running daemon sees it
     assert run_count(config) == 0
 

@@ -47,7 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--partial",
         action="store_true",
-        help="withdraw: raise the most possible when the holdings cannot meet --amount",
+        help="withdraw or invest_cash: raise (spend) the most possible when the holdings "
+        "cannot meet --amount, instead of refusing",
     )
     parser.add_argument("--cancel", metavar="ID", default=None, help="cancel a waiting request")
     parser.add_argument(

@@ -27,11 +27,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
+from rebalancer.core.planner import max_investable, max_raisable
 from rebalancer.core.valuation import value_portfolio
 from rebalancer.domain.breaker import BreakerState
-from rebalancer.domain.errors import RebalancerError
+from rebalancer.domain.errors import PlanningError, RebalancerError
 from rebalancer.domain.events import (
     BreakerResumed as BreakerResumedEvent,
 )
@@ -57,6 +58,7 @@ from rebalancer.services.event_hub import EventHub
 log = logging.getLogger(__name__)
 
 AMOUNT_TYPES = frozenset({RunType.WITHDRAW, RunType.INVEST_CASH})
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +147,8 @@ def check_request(
     """Refuse a request that cannot be carried out, naming the field; return its policy.
 
     Without a snapshot only the request's own sense is checked; with one, a withdraw must not
-    ask for more than the holdings can raise (unless ``partial``) and an invest_cash must not
-    spend more cash than the portfolio holds.
+    ask for more than the holdings can raise and an invest_cash not for more than the cash it
+    may spend, unless ``partial`` (then the run raises or spends the most it can).
     """
     policy = policy_of(policies, request.portfolio)
     kind, amount = request.run_type, request.amount
@@ -168,22 +170,23 @@ def check_request(
             raise InvalidRequest(
                 f"venue: {request.venue!r} is not one of {policy.name}'s ({venues})"
             )
-    if request.partial and kind is not RunType.WITHDRAW:
-        raise InvalidRequest(f"partial: only a withdraw may raise less than asked, not {kind}")
+    if request.partial and kind not in AMOUNT_TYPES:
+        raise InvalidRequest(f"partial: only a withdraw or an invest_cash may do less, not {kind}")
     if snapshot is not None and amount is not None:
         _check_amount(policy, request, amount, snapshot)
     return policy
 
 
 def can_raise(policy: Policy, request: RunRequest, snapshot: Snapshot) -> Decimal:
-    """The most quote cash a withdraw can raise from ``snapshot``'s holdings.
+    """The most quote cash a withdraw can leave free to pay out (at its venue, or anywhere):
+    the planner's own figure, every position sold that a venue accepts, fees and transfers
+    paid, the reserves kept."""
+    return max_raisable(snapshot, policy, request.venue)
 
-    For now the portfolio's whole value at mid prices (what liquidating everything would
-    give before fees): an upper bound.
-    """
-    del request  # the venue and the planner's costs narrow it once the planner says how much
-    valuation = value_portfolio(snapshot, policy.quote, policy.venues, policy.assets)
-    return valuation.total
+
+def can_spend(policy: Policy, snapshot: Snapshot) -> Decimal:
+    """The most an invest_cash run can spend: the cash held on the venues less the reserves."""
+    return max_investable(snapshot, policy)
 
 
 def cash_held(policy: Policy, snapshot: Snapshot) -> Decimal:
@@ -193,26 +196,34 @@ def cash_held(policy: Policy, snapshot: Snapshot) -> Decimal:
 
 
 def _check_amount(policy: Policy, request: RunRequest, amount: Decimal, snapshot: Snapshot) -> None:
+    """Refuse an amount the holdings cannot meet, saying how much they can (not ``partial``)."""
+    if request.partial:
+        return
     quote, taken = policy.quote, snapshot.taken_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-    if request.run_type is RunType.WITHDRAW and not request.partial:
-        possible = can_raise(policy, request, snapshot)
+    spendable = can_spend(policy, snapshot)
+    if request.run_type is RunType.WITHDRAW and amount > spendable:  # more than the cash: sell
+        try:
+            possible = can_raise(policy, request, snapshot)
+        except PlanningError as error:  # the daemon's own planning says so when it takes it
+            log.warning("%s: how much can be raised is unknown: %s", policy.name, error)
+            return
         if amount > possible:
-            most = format_decimal(possible.quantize(Decimal("0.01")))
+            most = format_decimal(possible.quantize(CENT, ROUND_DOWN))
+            where = f" on {request.venue}" if request.venue else ""
             raise AmountTooLarge(
-                f"amount: {format_decimal(amount)} {quote} is more than {policy.name} can raise: "
-                f"at most {most} {quote} (valued at {taken}); ask for less, or add --partial "
-                "to raise the most possible",
+                f"amount: {format_decimal(amount)} {quote} is more than {policy.name} can "
+                f"raise{where}: at most {most} {quote} (valued at {taken}); ask for less, or "
+                "add --partial to raise the most possible",
                 possible,
             )
-    if request.run_type is RunType.INVEST_CASH:
-        cash = cash_held(policy, snapshot)
-        if amount > cash:
-            held = format_decimal(cash)
-            raise AmountTooLarge(
-                f"amount: {format_decimal(amount)} {quote} is more than the {held} {quote} of "
-                f"cash {policy.name} holds (at {taken})",
-                cash,
-            )
+    if request.run_type is RunType.INVEST_CASH and amount > spendable:
+        most = format_decimal(spendable.quantize(CENT, ROUND_DOWN))
+        raise AmountTooLarge(
+            f"amount: {format_decimal(amount)} {quote} is more than the {most} {quote} of cash "
+            f"{policy.name} may spend (held less reserves, at {taken}); ask for less, or add "
+            "--partial to spend the most possible",
+            spendable,
+        )
 
 
 async def request_run(

@@ -81,7 +81,8 @@ class StandingOrderWatch:
         deposits = ", ".join(
             f"{i.deposit_id} on {i.venue} ({format_decimal(i.amount)})" for i in new.inflows
         )
-        request = RunRequest(name, RunType.INVEST_CASH, amount)
+        # partial: if some of the cash went meanwhile (or a reserve holds it), spend what may be
+        request = RunRequest(name, RunType.INVEST_CASH, amount, partial=True)
         try:
             run = await self._ask(
                 request, f"deposit {deposits}", Trigger.DEPOSIT, inflows=new.inflows

@@ -2,7 +2,8 @@
 running: the request is checked against the venues read live, written, and the next ``run
 --once`` carries it out.
 
-The harness portfolio is worth about 48,100 USDT (0.3 BTC at 60,000, 30,100 USDT).
+The harness portfolio is worth about 48,100 USDT (0.3 BTC at 60,000, 30,100 USDT); selling
+everything would raise 48,080 of it (fees).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def test_a_request_prints_its_id_and_shows_as_a_new_run(
         (["core"], "--type: required"),
         (
             ["core", "--type", "withdraw", "--amount", "1e9"],
-            "is more than core can raise: at most 48100",
+            "is more than core can raise: at most 4808",
         ),
     ],
 )

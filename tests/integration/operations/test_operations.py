@@ -1,7 +1,8 @@
 """``services.operations``: what a person asks, checked and written to a real SQLite store.
 
 The portfolio is the example config's ``core`` and the holdings are the example snapshot's
-(about 81,044 USDT in all, 1,789 of it cash).
+(about 81,044 USDT in all; selling everything raises at most 80,663.73; 1,490 of its cash
+may be spent: 1,500 on binance less a 50 reserve, and 40 on okx).
 """
 
 from __future__ import annotations
@@ -103,17 +104,22 @@ async def test_a_request_is_written_as_a_new_run_with_its_event(
         (
             RunRequest("core", RunType.FULL, partial=True),
             operations.InvalidRequest,
-            "partial: only a withdraw",
+            "partial: only a withdraw or an invest_cash",
+        ),
+        (
+            RunRequest("core", RunType.WITHDRAW, Decimal(90000), venue="okx"),
+            operations.AmountTooLarge,
+            "is more than core can raise on okx: at most 80712.73 USDT",
         ),
         (
             RunRequest("core", RunType.WITHDRAW, Decimal("1e9")),
             operations.AmountTooLarge,
-            "is more than core can raise: at most 81044.39 USDT",
+            "is more than core can raise: at most 80663.73 USDT",
         ),
         (
             RunRequest("core", RunType.INVEST_CASH, Decimal(5000)),
             operations.AmountTooLarge,
-            "5000 USDT is more than the 1790 USDT of cash core holds",
+            "5000 USDT is more than the 1490.00 USDT of cash core may spend",
         ),
     ],
 )
