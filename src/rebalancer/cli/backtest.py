@@ -16,12 +16,13 @@ bar appears on a terminal only.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -104,12 +105,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.jobs < 1:
             raise InputProblem("--jobs: must be at least 1")
-        if args.sweep:
-            from rebalancer.cli.sweep import run_sweep
+        with quiet_daemon_logs():
+            if args.sweep:
+                from rebalancer.cli.sweep import run_sweep
 
-            status: int = run_sweep(args)
-            return status
-        return _backtest(args)
+                status: int = run_sweep(args)
+                return status
+            return _backtest(args)
     except InputProblem as problem:
         return _fail(str(problem), EXIT_USAGE)
     except ConfigError as error:
@@ -145,13 +147,21 @@ def load(args: argparse.Namespace) -> tuple[AppConfig, PriceTable]:
     return config, table
 
 
-def quiet_daemon_logs() -> None:
-    """Keep the replayed daemon's warnings (a refused order, say) off the terminal.
+@contextlib.contextmanager
+def quiet_daemon_logs() -> Iterator[None]:
+    """Keep the replayed daemon's warnings (a refused order, say) off the terminal, meanwhile.
 
     A backtest replays years of the daemon's life in seconds; what its log would have said is
     in the report instead (refused orders, breaker trips, runs by outcome). Errors still show.
+    The logger's level is put back afterwards.
     """
-    logging.getLogger("rebalancer").setLevel(logging.ERROR)
+    logger = logging.getLogger("rebalancer")
+    before = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
 
 
 def parse_day(text: str | None, option: str) -> datetime | None:
@@ -172,7 +182,6 @@ def _backtest(args: argparse.Namespace) -> int:
 
     config, table = load(args)
     prepared = prepare(config, args.portfolio, table, compare=not args.no_compare)
-    quiet_daemon_logs()
     stream = sys.stderr if not args.json else io.StringIO()
     with Progress(len(table), label=args.portfolio, stream=stream) as progress:
         analyses = run_all(

@@ -29,7 +29,7 @@ from rebalancer.backtest.sweep import (
     run_grid,
     variant,
 )
-from rebalancer.cli.backtest import InputProblem, load, parse_day, quiet_daemon_logs
+from rebalancer.cli.backtest import InputProblem, load, parse_day
 
 EXIT_OK = 0
 
@@ -51,7 +51,6 @@ def run_sweep(args: argparse.Namespace) -> int:
         after_args = argparse.Namespace(**{**vars(args), "start": args.holdout})
     config, table = load(pick_args)
     prepared = prepare(config, args.portfolio, table, compare=False)
-    quiet_daemon_logs()
     base = dict(prepared.scenarios)[POLICY]
     rows = run_grid(table, prepared.setup, base, grid, jobs=args.jobs, bound=not args.no_bound)
     pick = best(rows, args.metric)

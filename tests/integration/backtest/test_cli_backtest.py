@@ -262,3 +262,32 @@ def test_a_sweep_picks_the_best_and_checks_it_after_the_holdout(
     assert data["holdout"]["from"].startswith("2024-02-15")
     for name in ("sweep.json", "sweep.csv", "heatmap_net_return.png", "heatmap_cost_ratio.png"):
         assert (out / name).stat().st_size > 0
+
+
+def test_the_daemons_log_level_is_put_back_after_a_backtest(world: tuple[Path, Path]) -> None:
+    import logging
+
+    config, prices = world
+    logger = logging.getLogger("rebalancer")
+    before = logger.level
+
+    main(
+        [
+            "backtest",
+            "--config",
+            str(config),
+            "--portfolio",
+            "core",
+            "--prices",
+            str(prices),
+            "--json",
+            "--no-compare",
+            "--no-bound",
+            "--jobs",
+            "1",
+            "--to",
+            "2024-01-20",
+        ]
+    )
+
+    assert logger.level == before
