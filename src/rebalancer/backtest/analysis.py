@@ -17,7 +17,8 @@ from rebalancer.backtest.bound import replay_bound, too_big
 from rebalancer.backtest.ledger import build_ledger
 from rebalancer.backtest.metrics import Figures, Series, figures, series_of
 from rebalancer.backtest.prices import PriceTable
-from rebalancer.backtest.replay import ReplayResult, replay
+from rebalancer.backtest.replay import replay
+from rebalancer.backtest.results import ReplayResult
 from rebalancer.backtest.spec import BacktestSetup, Scenario
 from rebalancer.core.clairvoyant import Bound
 

@@ -20,7 +20,7 @@ from rebalancer.backtest.feed import spread_bps
 from rebalancer.backtest.ledger import Ledger
 from rebalancer.backtest.metrics import Series
 from rebalancer.backtest.prices import PriceTable
-from rebalancer.backtest.replay import ReplayResult
+from rebalancer.backtest.results import ReplayResult
 from rebalancer.backtest.spec import BacktestSetup
 from rebalancer.core.clairvoyant import Bound, BoundProblem, windowed_bound
 

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rebalancer.backtest.prices import PriceTable
-from rebalancer.backtest.replay import Fill, ReplayResult
+from rebalancer.backtest.results import Fill, ReplayResult
 from rebalancer.domain.market import OrderSide
 from rebalancer.domain.money import ZERO
 

@@ -13,38 +13,40 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import enum
 import itertools
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
 
+from rebalancer.backtest.memory_checks import (
+    as_stored,
+    checked_limit,
+    checked_order,
+    checked_transfer,
+    json_of,
+    plan_nodes,
+    require_aware,
+    require_positive,
+    same_identity,
+    with_changes,
+)
 from rebalancer.backtest.memory_requests import RequestJournal
 from rebalancer.domain.breaker import BreakerState
 from rebalancer.domain.errors import InvalidValue
-from rebalancer.domain.market import OrderSide
 from rebalancer.domain.plan import RunType
 from rebalancer.domain.records import (
     BreakerRecord,
     DuplicateRecord,
     EventRecord,
-    NodeKind,
-    OrderIntentState,
     OrderRecord,
     PlanNodeRecord,
     RecordNotFound,
     RoundRecord,
     RunRecord,
     TransferRecord,
-    TransferState,
 )
 from rebalancer.domain.runs import RunStatus, Trigger
 from rebalancer.ports import Clock
-
-R = TypeVar("R")
-E = TypeVar("E", bound=enum.Enum)
 
 ORDER_IDENTITY = ("run_id", "node_id", "round", "attempt", "venue", "symbol", "side", "created_at")
 TRANSFER_IDENTITY = ("run_id", "node_id", "asset", "network", "source", "destination", "created_at")
@@ -76,7 +78,7 @@ class MemoryStore(RequestJournal):
         self._ids = itertools.count(1)
 
     def _at(self, at: datetime | None) -> datetime:
-        return self._clock.now() if at is None else _aware(at, "at")
+        return self._clock.now() if at is None else require_aware(at, "at")
 
     # -- runs -------------------------------------------------------------------------------
 
@@ -140,7 +142,7 @@ class MemoryStore(RequestJournal):
         """The newest runs first, optionally of one portfolio."""
         runs = [r for r in self._runs.values() if portfolio in (None, r.portfolio)]
         runs.sort(key=lambda r: (r.created_at, r.id), reverse=True)
-        return runs[: _limit(limit)]
+        return runs[: checked_limit(limit)]
 
     async def set_run_status(
         self,
@@ -168,11 +170,11 @@ class MemoryStore(RequestJournal):
     ) -> RoundRecord:
         """Keep a round's snapshot and plan text and its plan nodes."""
         run = self._run(run_id)
-        _positive(round, "round")
+        require_positive(round, "round")
         if (run_id, round) in self._rounds:
             raise DuplicateRecord(f"run {run_id!r} round {round} is already saved")
-        _json(snapshot_json, "snapshot_json")
-        nodes = _plan_nodes(run_id, round, _json(plan_json, "plan_json"))
+        json_of(snapshot_json, "snapshot_json")
+        nodes = plan_nodes(run_id, round, json_of(plan_json, "plan_json"))
         when = self._at(at)
         record = RoundRecord(run_id, round, snapshot_json, plan_json, when)
         self._rounds[(run_id, round)] = record
@@ -209,9 +211,9 @@ class MemoryStore(RequestJournal):
         if order.client_order_id in self._orders:
             raise DuplicateRecord(f"order {order.client_order_id!r} is already recorded")
         what = f"order {order.client_order_id}"
-        _positive(order.round, f"{what}.round")
-        _positive(order.attempt, f"{what}.attempt")
-        record = _checked_order(order)
+        require_positive(order.round, f"{what}.round")
+        require_positive(order.attempt, f"{what}.attempt")
+        record = checked_order(order)
         self._put_order(record)
         self._orders_by_run.setdefault(order.run_id, []).append(order.client_order_id)
         if self._created and order.created_at < self._created[-1]:
@@ -236,8 +238,8 @@ class MemoryStore(RequestJournal):
     async def save_order(self, order: OrderRecord) -> OrderRecord:
         """Overwrite an order; its identity must stay what it was."""
         stored = self._order(order.client_order_id)
-        _same_identity(stored, order, ORDER_IDENTITY, f"order {order.client_order_id}")
-        record = _checked_order(order)
+        same_identity(stored, order, ORDER_IDENTITY, f"order {order.client_order_id}")
+        record = checked_order(order)
         self._put_order(record)
         return record
 
@@ -247,8 +249,8 @@ class MemoryStore(RequestJournal):
         """Change some fields of an order and stamp the time."""
         stored = self._order(client_order_id)
         fixed = ("client_order_id", *ORDER_IDENTITY, "updated_at")
-        changed = _apply(stored, changes, fixed, f"order {client_order_id}")
-        record = _checked_order(dataclasses.replace(changed, updated_at=self._at(at)))
+        changed = with_changes(stored, changes, fixed, f"order {client_order_id}")
+        record = checked_order(dataclasses.replace(changed, updated_at=self._at(at)))
         self._put_order(record)
         return record
 
@@ -288,7 +290,7 @@ class MemoryStore(RequestJournal):
             raise RecordNotFound(f"transfer {transfer.id}: run {transfer.run_id!r} not found")
         if transfer.id in self._transfers:
             raise DuplicateRecord(f"transfer {transfer.id!r} is already recorded")
-        record = _checked_transfer(transfer)
+        record = checked_transfer(transfer)
         self._put_transfer(record)
         return record
 
@@ -307,8 +309,8 @@ class MemoryStore(RequestJournal):
         if stored is None:
             raise RecordNotFound(f"transfer {transfer_id!r} was never recorded")
         fixed = ("id", *TRANSFER_IDENTITY, "updated_at")
-        changed = _apply(stored, changes, fixed, f"transfer {transfer_id}")
-        record = _checked_transfer(dataclasses.replace(changed, updated_at=self._at(at)))
+        changed = with_changes(stored, changes, fixed, f"transfer {transfer_id}")
+        record = checked_transfer(dataclasses.replace(changed, updated_at=self._at(at)))
         self._put_transfer(record)
         return record
 
@@ -339,7 +341,7 @@ class MemoryStore(RequestJournal):
 
     async def breaker_history(self, limit: int = 50) -> Sequence[BreakerRecord]:
         """Breaker transitions, newest first."""
-        return list(reversed(self._breaker))[: _limit(limit)]
+        return list(reversed(self._breaker))[: checked_limit(limit)]
 
     async def append_event(
         self,
@@ -355,7 +357,7 @@ class MemoryStore(RequestJournal):
             raise InvalidValue(f"event.payload: expected a mapping, got {type(payload).__name__}")
         if run_id is not None and run_id not in self._runs:
             raise RecordNotFound(f"event {kind}: run {run_id!r} not found")
-        stored = _as_stored(dict(payload), "event.payload")
+        stored = as_stored(dict(payload), "event.payload")
         record = EventRecord(len(self._events) + 1, self._at(at), kind, stored, run_id)
         self._events.append(record)
         if run_id is not None:
@@ -365,11 +367,11 @@ class MemoryStore(RequestJournal):
     async def events(self, run_id: str | None = None, limit: int = 100) -> Sequence[EventRecord]:
         """The newest ``limit`` events (optionally of one run), oldest first."""
         events = self._events if run_id is None else self._events_by_run.get(run_id, [])
-        return events[-_limit(limit) :]
+        return events[-checked_limit(limit) :]
 
     async def events_after(self, event_id: int, limit: int = 100) -> Sequence[EventRecord]:
         """The oldest ``limit`` events logged after ``event_id``, oldest first."""
-        return [e for e in self._events if e.id > event_id][: _limit(limit)]
+        return [e for e in self._events if e.id > event_id][: checked_limit(limit)]
 
     async def close(self) -> None:
         """Nothing to release."""
@@ -387,148 +389,3 @@ class MemoryStore(RequestJournal):
     def all_events(self) -> list[EventRecord]:
         """The whole event log, oldest first."""
         return list(self._events)
-
-
-def _limit(limit: int) -> int:
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise InvalidValue(f"limit: expected a whole number of at least 1, got {limit!r}")
-    return limit
-
-
-def _positive(value: object, what: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidValue(f"{what}: expected a whole number of at least 1, got {value!r}")
-
-
-def _aware(value: object, what: str) -> datetime:
-    if not isinstance(value, datetime) or value.utcoffset() is None:
-        raise InvalidValue(f"{what}: expected a timezone-aware datetime, got {value!r}")
-    return value
-
-
-def _checked_order(order: OrderRecord) -> OrderRecord:
-    what = f"order {order.client_order_id}"
-    state = _member(OrderIntentState, order.state, f"{what}.state")
-    side = _member(OrderSide, order.side, f"{what}.side")
-    if state is not order.state or side is not order.side:
-        order = dataclasses.replace(order, state=state, side=side)
-    _aware(order.created_at, f"{what}.created_at")
-    _aware(order.updated_at, f"{what}.updated_at")
-    for name in ("amount", "filled"):
-        _decimal(getattr(order, name), f"{what}.{name}")
-    for name in ("limit_price", "average_price", "fee"):
-        if getattr(order, name) is not None:
-            _decimal(getattr(order, name), f"{what}.{name}")
-    return order
-
-
-def _checked_transfer(transfer: TransferRecord) -> TransferRecord:
-    what = f"transfer {transfer.id}"
-    state = _member(TransferState, transfer.state, f"{what}.state")
-    if state is not transfer.state:
-        transfer = dataclasses.replace(transfer, state=state)
-    for name in ("created_at", "updated_at"):
-        _aware(getattr(transfer, name), f"{what}.{name}")
-    for name in ("arrived_at", "deadline"):
-        if getattr(transfer, name) is not None:
-            _aware(getattr(transfer, name), f"{what}.{name}")
-    _decimal(transfer.amount, f"{what}.amount")
-    if transfer.fee is not None:
-        _decimal(transfer.fee, f"{what}.fee")
-    return transfer
-
-
-def _member(kind: type[E], value: object, what: str) -> E:
-    """``value`` as a member of ``kind``, or InvalidValue naming ``what`` and the choices."""
-    try:
-        return kind(value)
-    except ValueError:
-        choices = ", ".join(str(member.value) for member in kind)
-        raise InvalidValue(f"{what}: expected one of {choices}, got {value!r}") from None
-
-
-def _decimal(value: object, what: str) -> None:
-    if not isinstance(value, Decimal) or not value.is_finite():
-        raise InvalidValue(f"{what}: expected a finite Decimal, got {value!r}")
-
-
-def _same_identity(stored: Any, record: Any, identity: Iterable[str], what: str) -> None:
-    changed = [name for name in identity if getattr(stored, name) != getattr(record, name)]
-    if changed:
-        raise InvalidValue(f"{what}: cannot change {', '.join(changed)}")
-
-
-def _apply(record: R, changes: Mapping[str, object], fixed: Iterable[str], what: str) -> R:
-    """``record`` with ``changes``; unknown or fixed field names are refused."""
-    fixed_names = set(fixed)
-    names = {f.name for f in dataclasses.fields(record)}  # type: ignore[arg-type]
-    wrong = sorted(name for name in changes if name not in names or name in fixed_names)
-    if wrong:
-        allowed = ", ".join(sorted(names - fixed_names))
-        raise InvalidValue(f"{what}: cannot change {', '.join(wrong)} (changeable: {allowed})")
-    return dataclasses.replace(record, **changes)  # type: ignore[type-var]
-
-
-def _json(text: str, what: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InvalidValue(f"{what}: not valid JSON ({error})") from None
-
-
-def _plan_nodes(run_id: str, round_: int, plan: Any) -> tuple[PlanNodeRecord, ...]:
-    """The nodes of a plan (orders, then transfers) with their dependencies."""
-    if not isinstance(plan, dict):
-        raise InvalidValue("plan_json: expected a JSON object")
-    nodes: list[PlanNodeRecord] = []
-    seen: set[str] = set()
-    for key, kind in (("orders", NodeKind.ORDER), ("transfers", NodeKind.TRANSFER)):
-        for index, node in enumerate(plan.get(key, [])):
-            where = f"plan_json.{key}[{index}]"
-            if not isinstance(node, dict) or not isinstance(node.get("id"), str):
-                raise InvalidValue(f"{where}.id: expected a string node id")
-            if node["id"] in seen:
-                raise InvalidValue(f"plan_json: node id {node['id']!r} appears twice")
-            seen.add(node["id"])
-            depends_on = node.get("depends_on", [])
-            if not isinstance(depends_on, list) or not all(isinstance(d, str) for d in depends_on):
-                raise InvalidValue(f"{where}.depends_on: expected a list of node ids")
-            nodes.append(PlanNodeRecord(run_id, round_, node["id"], kind, tuple(depends_on)))
-    return tuple(nodes)
-
-
-def _as_stored(value: Any, what: str) -> Any:
-    """``value`` as the database returns it after storing it as JSON text.
-
-    The same as writing it as JSON and reading it back (keys sorted, Decimals as exact
-    strings, times in ISO form, enums as values, tuples and sets as lists, floats refused),
-    without writing the text: events are many in a backtest.
-    """
-    if isinstance(value, dict):
-        return {str(key): _as_stored(value[key], f"{what}.{key}") for key in sorted(value)}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_as_stored(item, f"{what}[{index}]") for index, item in enumerate(value)]
-    if isinstance(value, float):
-        raise InvalidValue(f"{what}: floats are not stored; use a decimal string or Decimal")
-    if isinstance(value, enum.Enum):
-        return value.value
-    if value is None or isinstance(value, (str, int, bool)):
-        return value
-    try:
-        return _encode(value)
-    except (TypeError, ValueError) as error:
-        raise InvalidValue(f"{what}: cannot be stored as JSON ({error})") from None
-
-
-def _encode(value: object) -> object:
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"cannot store {value!r}: only finite decimals")
-        return format(value, "f")
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, (tuple, set, frozenset)):
-        return list(value)
-    raise TypeError(f"{type(value).__name__} is not JSON")

@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from rebalancer.backtest.ledger import Ledger, final_value_exact
 from rebalancer.backtest.prices import PriceTable
-from rebalancer.backtest.replay import ReplayResult
+from rebalancer.backtest.results import ReplayResult
 from rebalancer.domain.policy import BandType, Policy
 
 Matrix = npt.NDArray[np.float64]

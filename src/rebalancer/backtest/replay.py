@@ -24,7 +24,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from decimal import Decimal
 
 from rebalancer.backtest.clock import SimulatedClock
@@ -32,6 +32,7 @@ from rebalancer.backtest.feed import PriceFeed
 from rebalancer.backtest.listings import policy_for
 from rebalancer.backtest.memory_store import MemoryStore
 from rebalancer.backtest.prices import PriceTable
+from rebalancer.backtest.results import Fill, MarketEvent, ReplayResult, RunSummary, TransferFee
 from rebalancer.backtest.sell_all import SellAllCycle
 from rebalancer.backtest.spec import BacktestSetup, OnBreaker, Scenario
 from rebalancer.codecs.plan_json import dump_plan
@@ -40,7 +41,7 @@ from rebalancer.core.client_ids import parse_client_order_id
 from rebalancer.core.planner import plan_rebalance
 from rebalancer.domain.breaker import BreakerState
 from rebalancer.domain.errors import InvalidValue
-from rebalancer.domain.market import Market, OrderSide
+from rebalancer.domain.market import Market
 from rebalancer.domain.money import ZERO
 from rebalancer.domain.plan import RunType
 from rebalancer.domain.policy import Policy
@@ -59,81 +60,6 @@ from rebalancer.venues.simulated.world import ACCOUNT, SimulatedVenues, VenueSet
 log = logging.getLogger(__name__)
 
 DELISTING_ORDER = "delist"
-
-
-@dataclass(frozen=True, slots=True)
-class Fill:
-    """One fill on a venue, with the mid it was measured against and the run that made it."""
-
-    bar: int
-    at_s: float
-    venue: str
-    symbol: str
-    side: OrderSide
-    amount: Decimal
-    price: Decimal
-    fee: Decimal
-    fee_asset: str
-    run_id: str | None  # None for the sale a delisting forced
-
-
-@dataclass(frozen=True, slots=True)
-class TransferFee:
-    """What one withdrawal between the portfolio's venues cost, in its asset."""
-
-    bar: int
-    asset: str
-    amount: Decimal
-    fee: Decimal
-    source: str
-    destination: str
-
-
-@dataclass(frozen=True, slots=True)
-class RunSummary:
-    """One run of the daemon as the journal holds it."""
-
-    id: str
-    bar: int
-    trigger: str
-    run_type: str
-    status: str
-    reason: str | None
-    orders: int  # orders that filled at least partly
-
-
-@dataclass(frozen=True, slots=True)
-class MarketEvent:
-    """A listing, a delisting, a breaker trip or a cash flow, at a bar, in words."""
-
-    bar: int
-    kind: str
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class ReplayResult:
-    """What one replay did: the raw facts every figure is recomputed from."""
-
-    label: str
-    configured: Policy
-    targets: tuple[tuple[int, Mapping[str, Decimal]], ...]  # (from bar, weights) in force
-    start_value: Decimal
-    fills: tuple[Fill, ...]
-    transfer_fees: tuple[TransferFee, ...]
-    runs: tuple[RunSummary, ...]
-    events: tuple[MarketEvent, ...]
-    checks: Mapping[str, int]  # check action -> how many
-    busy_bars: int  # bars whose check was skipped because a run was still going
-    final_balances: Mapping[str, Mapping[str, Decimal]]  # venue -> asset -> total
-    in_transit: Mapping[str, Decimal]  # asset -> amount on its way (net of fees)
-    final_prices: Mapping[str, Decimal]  # asset -> its last mid (delisted: last price)
-    initial_run: str | None
-    wall_s: float
-    slept_s: float = 0.0
-    breaker_trips: int = 0
-    flows: tuple[tuple[int, str, Decimal], ...] = field(default_factory=tuple)
-    refused: Mapping[str, int] = field(default_factory=dict)  # orders a venue refused, by why
 
 
 def replay(
@@ -400,7 +326,9 @@ class Replay:
             self.venues.list_market(venue, symbol)
         self.feed.apply_one(self.feed.applied - 1, symbol)
         self.tradable |= {asset}
-        self._event(self.feed.applied - 1, "listing", f"{asset} listed: it gets its target")
+        index = self.feed.applied - 1
+        when = self.table.open_time(index).date().isoformat()
+        self._event(index, "listing", f"{asset} listed on {when}: it gets its target")
 
     def _delist(self, asset: str, symbol: str, index: int) -> None:
         """Sell the coin at its last price on every venue, then delist its market."""
