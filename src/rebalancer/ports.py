@@ -224,8 +224,9 @@ class Store(Protocol):
         """Every run not yet in a terminal status, oldest first (what start-up must settle)."""
         ...
 
-    async def last_completed_run_at(self, portfolio: str) -> datetime | None:
-        """When the portfolio's last FILLED or PARTIALLY_FILLED run ended (for cool-downs)."""
+    async def last_rebalance_at(self, portfolio: str) -> datetime | None:
+        """When the portfolio's last FILLED or PARTIALLY_FILLED ``full`` run ended (the cooldown
+        and the calendar count from it; other run types do not rebalance)."""
         ...
 
     async def record_order_intent(self, order: OrderRecord) -> OrderRecord:

@@ -92,11 +92,13 @@ def write_daemon_config(
     transfer_eta_s: int = 1,
     max_order_notional: str | None = None,
     portfolio_extra: str = "",
+    portfolio_keys: str = "",
 ) -> Path:
     """The daemon TOML: paper venues (``connection`` None) or ones on an external simulator.
 
     ``portfolio_extra`` is more TOML for ``[portfolios.core]`` (sub-tables such as
-    ``[portfolios.core.contributions]``), written after its own tables.
+    ``[portfolios.core.contributions]``), written after its own tables; ``portfolio_keys`` are
+    keys of ``[portfolios.core]`` itself (``cooldown_days = 1``).
     """
     weights = "\n".join(f'{asset} = "{weight}"' for asset, weight in TARGETS.items())
     lines = [
@@ -104,6 +106,7 @@ def write_daemon_config(
         'quote = "USDT"',
         'venues = ["binance", "okx"]',
         'rebalance_to = "band_edge"',
+        portfolio_keys,
         "[portfolios.core.weights]",
         weights,
         "[portfolios.core.drift_band]",

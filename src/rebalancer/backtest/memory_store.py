@@ -74,7 +74,7 @@ class MemoryStore(RequestJournal):
         self._in_flight: dict[str, None] = {}  # run ids, oldest first
         self._pending_transfers: dict[str, None] = {}
         self._live_orders: dict[str, None] = {}
-        self._last_completed: dict[str, datetime] = {}
+        self._last_rebalance: dict[str, datetime] = {}
         self._ids = itertools.count(1)
 
     def _at(self, at: datetime | None) -> datetime:
@@ -123,10 +123,10 @@ class MemoryStore(RequestJournal):
             self._in_flight.pop(record.id, None)
         else:
             self._in_flight[record.id] = None
-        if record.status in COMPLETED:
-            last = self._last_completed.get(record.portfolio)
+        if record.status in COMPLETED and record.run_type.rebalances:
+            last = self._last_rebalance.get(record.portfolio)
             if last is None or record.updated_at >= last:
-                self._last_completed[record.portfolio] = record.updated_at
+                self._last_rebalance[record.portfolio] = record.updated_at
 
     def _run(self, run_id: str) -> RunRecord:
         try:
@@ -196,9 +196,9 @@ class MemoryStore(RequestJournal):
         """Runs not yet terminal, oldest first."""
         return [self._runs[run_id] for run_id in self._in_flight]
 
-    async def last_completed_run_at(self, portfolio: str) -> datetime | None:
-        """When the portfolio's newest FILLED or PARTIALLY_FILLED run was last updated."""
-        return self._last_completed.get(portfolio)
+    async def last_rebalance_at(self, portfolio: str) -> datetime | None:
+        """When the portfolio's newest FILLED or PARTIALLY_FILLED ``full`` run was last updated."""
+        return self._last_rebalance.get(portfolio)
 
     # -- orders -----------------------------------------------------------------------------
 

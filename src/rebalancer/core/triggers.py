@@ -10,6 +10,11 @@ Three triggers, checked in this order:
 ``cooldown_days`` holds back the automatic triggers (drift and calendar) until that many days
 after the last rebalance; at exactly ``last + cooldown_days`` they may run again. A calendar date
 missed during the cooldown stays due, so it runs when the cooldown ends.
+
+"The last rebalance" (``last_rebalance_at``) is when the newest ``full`` run that traded ended
+(``RunType.rebalances``; the Store's ``last_rebalance_at``): an ``invest_cash``, ``withdraw``
+or ``liquidate`` run brings no weight back, so it neither restarts the cooldown nor marks a
+calendar date done.
 """
 
 from __future__ import annotations

@@ -25,6 +25,17 @@ class RunType(enum.StrEnum):
     WITHDRAW = "withdraw"
     LIQUIDATE = "liquidate"
 
+    @property
+    def rebalances(self) -> bool:
+        """True for the runs that count as "the last rebalance" for the cooldown and the
+        calendar: ``full`` runs, whatever started them (drift, a date, a person's request).
+
+        ``invest_cash``, ``withdraw`` and ``liquidate`` move cash in or out, or end the
+        portfolio: they bring no weight back to its target, so neither do they hold back the
+        next drift check nor count as a calendar date done.
+        """
+        return self is RunType.FULL
+
 
 @dataclass(frozen=True, slots=True)
 class PlannedOrder:

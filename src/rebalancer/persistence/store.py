@@ -179,10 +179,11 @@ class SqlStore:
         async with self._read() as session:
             return await RunRepository(session).in_flight()
 
-    async def last_completed_run_at(self, portfolio: str) -> datetime | None:
-        """When the portfolio's last FILLED or PARTIALLY_FILLED run ended (for cool-downs)."""
+    async def last_rebalance_at(self, portfolio: str) -> datetime | None:
+        """When the portfolio's last FILLED or PARTIALLY_FILLED ``full`` run ended (the cooldown
+        and the calendar count from it; other run types do not rebalance)."""
         async with self._read() as session:
-            return await RunRepository(session).last_completed_at(portfolio)
+            return await RunRepository(session).last_rebalance_at(portfolio)
 
     # orders
 

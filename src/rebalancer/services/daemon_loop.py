@@ -281,7 +281,7 @@ class DaemonLoop(RequestTaking):
         decision = decide(
             drift,
             work.policy,
-            last_rebalance_at=await self._store.last_completed_run_at(name),
+            last_rebalance_at=await self._store.last_rebalance_at(name),
             now=self._clock.now(),
             manual=manual,
         )

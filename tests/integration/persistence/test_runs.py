@@ -131,8 +131,10 @@ async def test_runs_in_flight_are_found_after_reopening(database_url: str) -> No
     assert [run.id for run in in_flight] == [waiting.id, working.id]
 
 
-async def test_the_cooldown_starts_at_the_last_completed_run(store: SqlStore) -> None:
-    assert await store.last_completed_run_at("core") is None
+async def test_the_cooldown_counts_from_the_last_full_run(store: SqlStore) -> None:
+    """Only runs that rebalance count: a later invest_cash, withdraw, liquidate or deposit run
+    neither restarts the cooldown nor marks a calendar date done; a requested full run does."""
+    assert await store.last_rebalance_at("core") is None
     filled = await store.create_run("core", RunType.FULL, Trigger.DRIFT)
     await store.set_run_status(filled.id, RunStatus.FILLED, at=START + timedelta(days=1))
     partial = await store.create_run("core", RunType.FULL, Trigger.DRIFT)
@@ -141,4 +143,19 @@ async def test_the_cooldown_starts_at_the_last_completed_run(store: SqlStore) ->
     await store.set_run_status(failed.id, RunStatus.FAILED, at=START + timedelta(days=3))
     elsewhere = await store.create_run("income", RunType.FULL, Trigger.DRIFT)
     await store.set_run_status(elsewhere.id, RunStatus.FILLED, at=START + timedelta(days=4))
-    assert await store.last_completed_run_at("core") == START + timedelta(days=2)
+    for day, (kind, trigger) in enumerate(
+        [
+            (RunType.INVEST_CASH, Trigger.DEPOSIT),
+            (RunType.INVEST_CASH, Trigger.MANUAL),
+            (RunType.WITHDRAW, Trigger.SCHEDULE),
+            (RunType.LIQUIDATE, Trigger.MANUAL),
+        ],
+        start=5,
+    ):
+        amount = None if kind is RunType.LIQUIDATE else Decimal(100)
+        other = await store.create_run("core", kind, trigger, amount=amount)
+        await store.set_run_status(other.id, RunStatus.FILLED, at=START + timedelta(days=day))
+    assert await store.last_rebalance_at("core") == START + timedelta(days=2)
+    requested = await store.create_run("core", RunType.FULL, Trigger.MANUAL)
+    await store.set_run_status(requested.id, RunStatus.FILLED, at=START + timedelta(days=10))
+    assert await store.last_rebalance_at("core") == START + timedelta(days=10)

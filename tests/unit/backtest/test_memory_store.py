@@ -42,7 +42,7 @@ from tests.integration.persistence.test_runs import (
     test_run_ids_given_by_the_caller_must_be_new,
     test_runs_list_newest_first_and_filter_by_portfolio,
     test_status_changes_keep_the_reason_and_the_time,
-    test_the_cooldown_starts_at_the_last_completed_run,
+    test_the_cooldown_counts_from_the_last_full_run,
 )
 from tests.integration.persistence.test_transfers import (
     test_a_transfer_for_an_unknown_run_is_refused,
@@ -91,7 +91,7 @@ __all__ = [
     "test_save_order_overwrites_the_stored_order",
     "test_status_changes_keep_the_reason_and_the_time",
     "test_the_breaker_is_unset_on_a_new_database",
-    "test_the_cooldown_starts_at_the_last_completed_run",
+    "test_the_cooldown_counts_from_the_last_full_run",
     "test_updates_follow_the_venue_and_stamp_the_time",
     "test_updating_an_order_never_recorded_names_it",
     "test_what_a_transfer_is_cannot_be_changed",

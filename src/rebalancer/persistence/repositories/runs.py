@@ -31,6 +31,7 @@ from rebalancer.persistence.repositories.fields import (
 
 IN_FLIGHT = tuple(status.value for status in RunStatus if not status.is_terminal)
 COMPLETED = (RunStatus.FILLED.value, RunStatus.PARTIALLY_FILLED.value)
+REBALANCING = tuple(kind.value for kind in RunType if kind.rebalances)
 
 
 def _record(row: RunRow) -> RunRecord:
@@ -123,10 +124,13 @@ class RunRepository:
         )
         return [_record(row) for row in await self._session.scalars(query)]
 
-    async def last_completed_at(self, portfolio: str) -> datetime | None:
-        """When the portfolio's newest FILLED or PARTIALLY_FILLED run was last updated."""
+    async def last_rebalance_at(self, portfolio: str) -> datetime | None:
+        """When the portfolio's newest FILLED or PARTIALLY_FILLED run of a type that rebalances
+        (``RunType.rebalances``: ``full``) was last updated."""
         query = select(RunRow.updated_at).where(
-            RunRow.portfolio == portfolio, RunRow.status.in_(COMPLETED)
+            RunRow.portfolio == portfolio,
+            RunRow.status.in_(COMPLETED),
+            RunRow.run_type.in_(REBALANCING),
         )
         query = query.order_by(RunRow.updated_at.desc()).limit(1)
         return (await self._session.scalars(query)).first()
