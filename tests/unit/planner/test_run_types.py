@@ -345,3 +345,26 @@ def test_a_route_minimum_above_the_need_is_explained_in_the_transfer() -> None:
     (transfer,) = plan.transfers
     assert transfer.amount == D(500)
     assert "the route's minimum is 500.00, so 305.92 more arrives" in transfer.purpose
+
+
+def test_a_venue_short_of_its_reserve_is_funded_once_by_the_cheapest_route() -> None:
+    # found by the run-type property test: the model funded a's 10 USDT gap from b and from c,
+    # and b's route minimum (twice its 20 USDT fee) then brought 20 more than needed
+    btc = market("BTC", "49995", "50005", step="0.00001", min_notional="5")
+    snap = snapshot(
+        {"a": venue({"USDT": "40"}, btc), "b": venue({"USDT": "2000"}), "c": venue({"USDT": "40"})},
+        [route("USDT", "b", "a", fee="20", minimum="10"), route("USDT", "c", "a", minimum="10")],
+    )
+    rules = policy(
+        {"BTC": "3", "USDT": "97"},
+        venues=("a", "b", "c"),
+        band="2",
+        min_trade_notional=D(3000),
+        cash_reserve={"a": D(50)},
+    )
+    plan = plan_rebalance(snap, rules)
+
+    (transfer,) = plan.transfers
+    assert transfer.source == "c"
+    assert transfer.amount == D(11)  # the 10 lacking and the route's 1 USDT fee
+    assert final_balances(plan, snap)[("a", "USDT")] == D(50)

@@ -9,6 +9,10 @@ the destination does not need is dropped (its fee saved). Only a route's minimum
 (or twice its fee: no transfer costs more than it moves) makes one larger, and then the
 transfer's purpose says so. Asset transfers are left as they are.
 
+Where the model sends quote to one venue from several sources, one transfer is enough when its
+source can spare the whole need: the cheapest such route carries it and the others are dropped
+(two transfers pay two fees, and a route's minimum could bring far more than needed).
+
 Venues are settled again until nothing changes, because a smaller transfer into a forwarding
 venue is needed once what it sends on has shrunk.
 """
@@ -70,6 +74,9 @@ def size_once(
         if not incoming:
             continue
         current = replace(draft, transfers=tuple(t for t in transfers if t.amount > 0))
+        several = len(incoming) > 1
+        if several and consolidate(transfers, incoming, current, problem, floors, grow=grow):
+            continue
         index = max(incoming, key=lambda i: (transfers[i].amount, transfers[i].route.key))
         # what the venue would have without this transfer, against its floor
         left = cash_after(current, problem, venue) - transfers[index].arrival
@@ -82,6 +89,45 @@ def size_once(
             transfers[index] = sized
     kept = tuple(t for t in transfers if t.amount > 0)
     return replace(draft, transfers=kept)
+
+
+def consolidate(
+    transfers: list[Transfer],
+    incoming: list[int],
+    draft: Draft,
+    problem: Problem,
+    floors: Mapping[str, Decimal],
+    *,
+    grow: bool,
+) -> bool:
+    """Let the cheapest of several quote transfers into one venue bring all it lacks and drop
+    the others, when its source can spare that; ``False`` (nothing changed) when none can."""
+    venue = transfers[incoming[0]].route.destination
+    brought = sum((transfers[i].arrival for i in incoming), ZERO)
+    lacking = floors.get(venue, ZERO) - (cash_after(draft, problem, venue) - brought)
+    arrival = lacking + buffer(draft, venue) if lacking > 0 else ZERO
+    sized = {i: resized(transfers[i], arrival) for i in incoming}
+    able = [
+        i
+        for i in incoming
+        if sized[i].amount <= spare(transfers[i], draft, problem, floors)
+        and (grow or sized[i].amount <= transfers[i].amount)
+    ]
+    if not able:
+        return False
+    chosen = min(able, key=lambda i: (sized[i].route.fee, sized[i].amount, sized[i].route.key))
+    for i in incoming:
+        transfers[i] = sized[i] if i == chosen else replace(transfers[i], amount=ZERO)
+    return True
+
+
+def spare(
+    transfer: Transfer, draft: Draft, problem: Problem, floors: Mapping[str, Decimal]
+) -> Decimal:
+    """The most ``transfer`` may carry: what its source keeps after the draft, above its floor,
+    plus what the transfer carries already."""
+    source = transfer.route.source
+    return cash_after(draft, problem, source) - floors.get(source, ZERO) + transfer.amount
 
 
 def buys_cost(draft: Draft, venue: str) -> Decimal:
