@@ -146,6 +146,10 @@ def plan_nodes(run_id: str, round_: int, plan: Any) -> tuple[PlanNodeRecord, ...
     return tuple(nodes)
 
 
+# stored exactly as they are (the exact types: a str or int enum is stored as its value)
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
 def as_stored(value: Any, what: str) -> Any:
     """``value`` as the database returns it after storing it as JSON text.
 
@@ -154,9 +158,16 @@ def as_stored(value: Any, what: str) -> Any:
     without writing the text: events are many in a backtest.
     """
     if isinstance(value, dict):
-        return {str(key): as_stored(value[key], f"{what}.{key}") for key in sorted(value)}
+        stored = {}
+        for key in sorted(value):
+            item = value[key]  # a plain item as it is, without naming its place
+            stored[str(key)] = item if type(item) in _AS_IS else as_stored(item, f"{what}.{key}")
+        return stored
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [as_stored(item, f"{what}[{index}]") for index, item in enumerate(value)]
+        return [
+            item if type(item) in _AS_IS else as_stored(item, f"{what}[{index}]")
+            for index, item in enumerate(value)
+        ]
     if isinstance(value, float):
         raise InvalidValue(f"{what}: floats are not stored; use a decimal string or Decimal")
     if isinstance(value, enum.Enum):

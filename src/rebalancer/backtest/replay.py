@@ -111,6 +111,7 @@ class Replay:
             snapshot_json=functools.partial(dump_snapshot, compact=True),
             plan_json=functools.partial(dump_plan, compact=True),
             keep_latest=False,
+            plan_aside=False,
         )
         executor = Executor(
             self.store, self.clock, self.breaker, scenario.execution, self.stop, events=events

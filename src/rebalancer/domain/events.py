@@ -29,6 +29,22 @@ from rebalancer.domain.runs import RunStatus, Trigger
 _ENVELOPE = ("at", "run_id")
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})  # already plain JSON (exact types: no enums)
+
+
+_PAYLOAD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _payload_names(event: DomainEvent) -> tuple[str, ...]:
+    """The fields of an event's class that go in its payload, in order (found once a class)."""
+    kind = type(event)
+    names = _PAYLOAD_NAMES.get(kind)
+    if names is None:
+        names = tuple(item.name for item in fields(event) if item.name not in _ENVELOPE)
+        _PAYLOAD_NAMES[kind] = names
+    return names
+
+
 def _plain(value: object) -> object:
     """A field's value as JSON: exact decimal strings, ISO times, enum values, lists, dicts."""
     if isinstance(value, Decimal):
@@ -64,11 +80,11 @@ class DomainEvent:
 
     def payload(self) -> dict[str, object]:
         """Every field but ``at`` and ``run_id`` (the log's own columns), as plain JSON."""
-        return {
-            item.name: _plain(getattr(self, item.name))
-            for item in fields(self)
-            if item.name not in _ENVELOPE
-        }
+        plain = {}
+        for name in _payload_names(self):
+            value = getattr(self, name)
+            plain[name] = value if type(value) in _PLAIN else _plain(value)
+        return plain
 
     def as_json(self) -> dict[str, object]:
         """The whole event as one JSON object: name, at, portfolio, run_id and its fields."""

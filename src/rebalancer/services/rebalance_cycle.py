@@ -80,6 +80,10 @@ class CycleDeps:
     # the daemon (``request`` values the portfolio with it). A backtest has nobody beside it
     # and checks thousands of bars, so it leaves this off.
     keep_latest: bool = True
+    # Plan a triggered run's first round in a worker thread while its event is written (see
+    # ``RebalanceCycle._plan_while``). Worth it when the write is a database round trip; a
+    # backtest's Store is in memory, so the hand-over to the thread is all it would add.
+    plan_aside: bool = True
 
 
 def goal_reached(snapshot: Snapshot, policy: Policy, run_type: RunType) -> str | None:
@@ -238,9 +242,10 @@ class RebalanceCycle:
             reason=why or "",
             amount=run.amount,
         )
-        if snapshot is None:
+        if snapshot is None or not self._deps.plan_aside:
             await self._events.publish(triggered)
-            snapshot = await self._deps.take_snapshot()
+            if snapshot is None:
+                snapshot = await self._deps.take_snapshot()
             plan = self.plan(snapshot, policy, run)
         else:
             plan = await self._plan_while(self._events.publish(triggered), snapshot, policy, run)

@@ -26,6 +26,8 @@ class BookShape:
     each level holds ``level_notional`` of the quote asset (so depth scales across assets).
     ``unlimited_depth`` gives every level an endless quantity instead: a backtest on bar data
     fills any size at the touch (it has no order books to say how deep they were).
+    ``market_data`` keeps each market's ticker statistics and minute candles, which only the
+    exchange front ends serve; a backtest, which has none, turns it off.
     """
 
     spread_bps: Decimal = Decimal("2")
@@ -33,6 +35,7 @@ class BookShape:
     level_gap_bps: Decimal = Decimal("1")
     level_notional: Decimal = Decimal("50000")
     unlimited_depth: bool = False
+    market_data: bool = True
 
     def __post_init__(self) -> None:
         if self.spread_bps < 0:

@@ -206,11 +206,11 @@ class Venue:
 
         ``spread_bps`` overrides the book shape's spread until the next move.
         """
-        book = self.books[symbol]
-        book.set_mid(mid, spread_bps)
-        now = self._now_ms()
-        self.tickers[symbol].observe_price(mid, now)
-        self.candles[symbol].observe_price(mid, now)
+        self.books[symbol].set_mid(mid, spread_bps)
+        if self.shape.market_data:
+            now = self._now_ms()
+            self.tickers[symbol].observe_price(mid, now)
+            self.candles[symbol].observe_price(mid, now)
         self._match_resting(symbol)
 
     # -- orders -------------------------------------------------------------------------------
@@ -356,9 +356,10 @@ class Venue:
         order.state = OrderState.FILLED if order.remaining <= 0 else OrderState.PARTIALLY_FILLED
         if order.state is OrderState.FILLED:
             self._resting[order.symbol].pop(order.id, None)
-        self.tickers[order.symbol].observe_trade(price, qty, now)
-        taker_buys = taker_side(trade) is OrderSide.BUY
-        self.candles[order.symbol].observe_trade(price, qty, now, taker_buys=taker_buys)
+        if self.shape.market_data:
+            self.tickers[order.symbol].observe_trade(price, qty, now)
+            taker_buys = taker_side(trade) is OrderSide.BUY
+            self.candles[order.symbol].observe_trade(price, qty, now, taker_buys=taker_buys)
         self._publish(order, Execution.TRADE, trade)
 
     def _record_fill(self, order: Order, market: Market, trade: Trade) -> None:

@@ -32,7 +32,11 @@ from rebalancer.venues.simulated.gateway import SimulatedGateway
 
 ACCOUNT = "portfolio"  # the one account each simulated venue holds
 BAR_BOOK = BookShape(
-    spread_bps=Decimal(0), levels=1, level_gap_bps=Decimal(0), unlimited_depth=True
+    spread_bps=Decimal(0),
+    levels=1,
+    level_gap_bps=Decimal(0),
+    unlimited_depth=True,
+    market_data=False,
 )
 
 
