@@ -16,8 +16,10 @@ CPU seconds are printed with the load average, because the machine may be shared
 ``--profile`` runs a case under cProfile and sums the time by where it is spent: the planner
 (core.planner and HiGHS), the exchange engine (exchange_sim and venues.simulated), the daemon's
 services (checks, runs, orders, events), the journal and JSON, and the backtest's own loop.
+``--phases`` times the same parts without a profiler (CPU seconds of each, nested ones apart).
 
-    .venv/bin/python benchmarks/backtest_speed.py [daily|hourly|sweep ...] [--profile] [--bound]
+    .venv/bin/python benchmarks/backtest_speed.py [daily|hourly|sweep ...] [--profile|--phases]
+        [--bound]
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -237,46 +240,31 @@ GROUPS = (
 
 
 def profile(case: Case) -> None:
-    """cProfile the case, summed by group; the planner's CPU time is measured apart.
+    """cProfile the case and sum the time by group.
 
-    The daemon plans a run's first round in a worker thread (while its event is written),
-    where cProfile does not see it: its thread CPU time is taken around each call instead, and
-    the main thread's wait for it (the event loop's poll) is shown as such.
+    The backtest plans in the main thread (``CycleDeps.plan_aside`` off), so cProfile sees the
+    planner too; it inflates pure-Python parts (the planner's model building, the services)
+    against the C ones (HiGHS, Decimal).
     """
-    import rebalancer.backtest.replay as replay_module
-
-    planner_cpu = [0.0, 0]
-    original = replay_module.plan_rebalance
-
-    def timed_planner(*args: object, **kwargs: object) -> object:
-        started = time.thread_time()
-        try:
-            return original(*args, **kwargs)  # type: ignore[arg-type]
-        finally:
-            planner_cpu[0] += time.thread_time() - started
-            planner_cpu[1] += 1
-
-    replay_module.plan_rebalance = timed_planner  # type: ignore[assignment]
     profiler = cProfile.Profile()
     profiler.enable()
     run_case(case)
     profiler.disable()
-    replay_module.plan_rebalance = original
     stats = pstats.Stats(profiler, stream=io.StringIO())
     totals: dict[str, float] = {}
-    for (filename, _, name), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
-        if "core/planner" in filename or "highspy" in name:
-            continue  # counted by thread CPU time below
-        if "poll" in name and filename == "~":
-            group = "waiting for the planner's worker thread (event loop poll)"
+    plans = 0
+    for (filename, _, name), (_, calls, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        if filename.endswith("core/planner/__init__.py") and name == "plan_rebalance":
+            plans += calls
+        if "highspy" in name:
+            group = GROUPS[0][0]
         else:
             group = next((g for g, keys in GROUPS if any(k in filename for k in keys)), "other")
             if filename == "~" and group == "other":
                 group = "built-ins (Decimal, dict, str, ...)"
         totals[group] = totals.get(group, 0.0) + tottime
-    totals["planner (thread CPU time, not inflated by cProfile)"] = planner_cpu[0]
     overall = sum(totals.values())
-    print(f"profile of {case.name}: {planner_cpu[1]} plans (cProfile inflates Python-heavy parts):")
+    print(f"profile of {case.name}: {plans} plans (cProfile inflates Python-heavy parts):")
     for group, seconds in sorted(totals.items(), key=lambda item: -item[1]):
         if seconds >= 0.005:
             print(f"  {group:<62} {seconds:6.2f} s  {seconds / overall:5.1%}")
@@ -285,12 +273,78 @@ def profile(case: Case) -> None:
     print(top.getvalue())
 
 
+def _timed(original: Callable[..., Any], label: str, totals: dict[str, float]) -> Any:
+    """``original`` (a function or coroutine function) adding its CPU time to ``label``."""
+    import inspect
+
+    if inspect.iscoroutinefunction(original):
+
+        async def timed_coroutine(*args: object, **kwargs: object) -> object:
+            started = time.thread_time()
+            try:
+                return await original(*args, **kwargs)
+            finally:
+                totals[label] = totals.get(label, 0.0) + time.thread_time() - started
+
+        return timed_coroutine
+
+    def timed_function(*args: object, **kwargs: object) -> object:
+        started = time.thread_time()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            totals[label] = totals.get(label, 0.0) + time.thread_time() - started
+
+    return timed_function
+
+
+def phases(case: Case) -> None:
+    """CPU seconds of the case's main parts, without a profiler; indented parts are within the
+    part above them, and a coroutine's time includes what it awaits."""
+    import highspy
+
+    import rebalancer.backtest.replay as replay_module
+    from rebalancer.backtest.feed import PriceFeed
+    from rebalancer.backtest.memory_store import MemoryStore
+    from rebalancer.services import daemon_loop
+    from rebalancer.services.event_hub import EventHub
+    from rebalancer.services.executor import Executor
+    from rebalancer.venues.simulated.snapshots import EngineSnapshots
+
+    parts: tuple[tuple[Any, str, str], ...] = (
+        (PriceFeed, "apply", "price feed (mids into the engine)"),
+        (EngineSnapshots, "snapshot", "snapshots"),
+        (daemon_loop, "drift_of_snapshot", "drift of each check"),
+        (replay_module, "plan_rebalance", "planner"),
+        (highspy.Highs, "run", "  HiGHS solving"),
+        (Executor, "execute", "orders (executor, engine, journal, their events)"),
+        (EventHub, "publish", "events (all, some within orders)"),
+        (MemoryStore, "save_round", "rounds kept (snapshot and plan JSON)"),
+    )
+    totals: dict[str, float] = {}
+    originals = [getattr(owner, name) for owner, name, _ in parts]
+    for (owner, name, label), original in zip(parts, originals, strict=True):
+        setattr(owner, name, _timed(original, label, totals))
+    try:
+        cpu = time.process_time()
+        detail = run_case(case)
+        cpu = time.process_time() - cpu
+    finally:
+        for (owner, name, _), original in zip(parts, originals, strict=True):
+            setattr(owner, name, original)
+    print(f"phases of {case.name} ({detail}): {cpu:.2f} s CPU in all")
+    for _, _, label in parts:
+        seconds = totals.get(label, 0.0)
+        print(f"  {label:<52} {seconds:6.2f} s  {seconds / cpu:5.1%}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("cases", nargs="*", default=["daily", "daily-target", "hourly", "sweep"])
     parser.add_argument("--profile", action="store_true", help="profile the cases instead")
+    parser.add_argument("--phases", action="store_true", help="time the cases' main parts")
     parser.add_argument("--bound", action="store_true", help="time the daily case's bound too")
     parser.add_argument("--jobs", type=int, default=2, help="sweep processes (default 2)")
     args = parser.parse_args()
@@ -300,6 +354,8 @@ def main() -> int:
     for name in args.cases:
         if args.profile and name in CASES:
             profile(CASES[name])
+        elif args.phases and name in CASES:
+            phases(CASES[name])
         elif name in CASES:
             case = CASES[name]
             timed(

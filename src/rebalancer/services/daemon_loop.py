@@ -360,7 +360,10 @@ class DaemonLoop(RequestTaking):
         return None
 
     async def _tell(self, run: RunRecord) -> None:
-        """Log what a finished run's orders and transfers did."""
+        """Log what a finished run's orders and transfers did (nothing to read when INFO is off,
+        as in a backtest)."""
+        if not log.isEnabledFor(logging.INFO):
+            return
         for order in await self._store.orders_for_run(run.id):
             tag_run(run.id, order.round)
             log.info("%s", describe_order(order))

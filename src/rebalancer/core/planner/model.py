@@ -88,9 +88,10 @@ def add(terms: Terms, var: int, coef: float) -> None:
 def combine(*parts: tuple[float, Terms]) -> Terms:
     """Σ factor·expression."""
     out: Terms = {}
+    get = out.get
     for factor, terms in parts:
         for var, coef in terms.items():
-            add(out, var, factor * coef)
+            out[var] = get(var, 0.0) + factor * coef  # ``add``, inlined: the model's hot loop
     return out
 
 

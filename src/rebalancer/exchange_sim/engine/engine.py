@@ -83,6 +83,7 @@ class Engine:
             shape,
             emit=self._emit,
             now_ms=self.now_ms,
+            listened=self._listened,
             price_offset_bps=price_offset_bps,
         )
         self.venues[name] = venue
@@ -114,6 +115,10 @@ class Engine:
         """Call ``listener`` with every event from now on; return a function that stops it."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _listened(self) -> bool:
+        """True when someone subscribed (else a venue need not build its events)."""
+        return bool(self._listeners)
 
     def _emit(self, event: Event) -> None:
         for listener in list(self._listeners):

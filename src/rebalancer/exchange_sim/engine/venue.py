@@ -45,6 +45,7 @@ class Venue:
         *,
         emit: Callable[[Event], None],
         now_ms: Callable[[], int],
+        listened: Callable[[], bool] = lambda: True,
         first_order_id: int = 1_000_001,
         price_offset_bps: Decimal = ZERO,
     ) -> None:
@@ -67,6 +68,7 @@ class Venue:
         self._market_trades: dict[str, list[Trade]] = {m.symbol: [] for m in markets}
         self.ledger: list[LedgerEntry] = []
         self._emit = emit
+        self._listened = listened  # False: nobody subscribed, so events need not be built
         self._now_ms = now_ms
         self._next_order_id = first_order_id
         self._next_trade_id = 1
@@ -427,10 +429,14 @@ class Venue:
                 self._publish_balances(self.accounts[order.account], market)
 
     def _publish(self, order: Order, execution: Execution, trade: Trade | None) -> None:
+        if not self._listened():
+            return
         copy = dataclasses.replace(order, trades=list(order.trades))
         self._emit(OrderUpdated(self.name, order.account, copy, execution, trade, self._now_ms()))
 
     def _publish_balances(self, account: Account, market: Market) -> None:
+        if not self._listened():
+            return
         changed = {
             asset: (account.balance(asset).free, account.balance(asset).locked)
             for asset in (market.base, market.quote)
