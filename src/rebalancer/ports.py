@@ -28,6 +28,7 @@ from rebalancer.domain.records import (
 )
 from rebalancer.domain.requests import Inflow, PauseRecord, RequestRecord, RunRequest
 from rebalancer.domain.runs import RunStatus, Trigger
+from rebalancer.domain.set_asides import ReleaseCause, SetAside
 from rebalancer.domain.transfers import DepositAddress, TransferReport, WithdrawRequest
 
 
@@ -396,6 +397,55 @@ class Store(Protocol):
         self, portfolio: str, entry_key: str, at: datetime | None = None
     ) -> datetime:
         """When a recurring run was first seen (set on the first call); it fires from then."""
+        ...
+
+    async def record_set_aside(
+        self,
+        portfolio: str,
+        venue: str,
+        asset: str,
+        amount: Decimal,
+        *,
+        seen_balance: Decimal,
+        run_id: str | None = None,
+        expires_at: datetime | None = None,
+        at: datetime | None = None,
+    ) -> SetAside:
+        """Hold ``amount`` of ``asset`` on ``venue`` out of the portfolio (a short id is made);
+        ``seen_balance`` is the venue's balance of the asset now."""
+        ...
+
+    async def get_set_aside(self, set_aside_id: str) -> SetAside:
+        """One set-aside, active or released."""
+        ...
+
+    async def set_asides(
+        self, portfolio: str | None = None, *, active_only: bool = True, limit: int = 100
+    ) -> Sequence[SetAside]:
+        """The newest ``limit`` set-asides (of one portfolio, or all), oldest first; only the
+        active ones unless ``active_only`` is False."""
+        ...
+
+    async def release_set_aside(
+        self,
+        set_aside_id: str,
+        cause: ReleaseCause,
+        *,
+        by: str,
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> SetAside | None:
+        """Give the cash back to the portfolio (or note it left); None when already released."""
+        ...
+
+    async def set_aside_seen(
+        self, set_aside_id: str, balance: Decimal, at: datetime | None = None
+    ) -> SetAside:
+        """Remember the venue's balance, seen with no run or transfer of ours since."""
+        ...
+
+    async def set_aside_warned(self, set_aside_id: str, at: datetime | None = None) -> SetAside:
+        """Remember that the set-aside's coming expiry was announced."""
         ...
 
     async def close(self) -> None:

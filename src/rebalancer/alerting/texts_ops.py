@@ -19,9 +19,13 @@ from rebalancer.domain.events import (
     PortfolioPaused,
     PortfolioUnpaused,
     ReconciliationMismatch,
+    SetAsideExpiring,
+    SetAsideRecorded,
+    SetAsideReleased,
     VenueRecovered,
     VenueStale,
 )
+from rebalancer.domain.set_asides import ReleaseCause
 
 
 def breaker_transition(event: BreakerTransition, scene: Scene) -> Message:
@@ -109,6 +113,62 @@ def portfolio_unpaused(event: PortfolioUnpaused, scene: Scene) -> Message:
         f"▶️ {event.portfolio} unpaused by {event.by}",
         details=("It trades again from its next check.",),
         table=scene.table,
+    )
+
+
+def set_aside_recorded(event: SetAsideRecorded, scene: Scene) -> Message:
+    """A withdraw run's cash is held out of the portfolio until it leaves."""
+    asked = ""
+    if event.asked is not None and event.asked > event.amount:
+        asked = f" (of {money(event.asked, event.asset)} asked)"
+    expiry = (
+        f" If it is still there at {when(event.expires_at)}, it counts as cash again."
+        if event.expires_at is not None
+        else ""
+    )
+    return Message(
+        f"💵 {money(event.amount, event.asset)} set aside on {event.venue} for a withdrawal"
+        f"{asked} ({event.set_aside_id})",
+        details=(
+            "No run spends it; weights are of the rest. It is released when it leaves the "
+            f"venue, or by hand.{expiry}",
+        ),
+        next_steps=(
+            scene.hints.shell("set-aside", str(event.portfolio), "--release", event.set_aside_id),
+        ),
+    )
+
+
+def set_aside_released(event: SetAsideReleased, scene: Scene) -> Message:
+    """Set-aside cash left the venue, or was given back to the portfolio."""
+    del scene
+    amount = money(event.amount, event.asset)
+    why = f": {event.reason}" if event.reason else ""
+    if event.cause is ReleaseCause.WITHDRAWN:
+        return Message(f"💸 {amount} set aside on {event.venue} was withdrawn{why}")
+    if event.cause is ReleaseCause.EXPIRED:
+        return Message(
+            f"⌛ {amount} set aside on {event.venue} expired unwithdrawn{why}",
+            details=("It counts as the portfolio's cash again; the next run may invest it.",),
+        )
+    return Message(
+        f"↩️ {event.by} released {amount} set aside on {event.venue}{why}",
+        details=("It counts as the portfolio's cash again; the next run may invest it.",),
+    )
+
+
+def set_aside_expiring(event: SetAsideExpiring, scene: Scene) -> Message:
+    """Set-aside cash not yet withdrawn expires soon."""
+    return Message(
+        f"⏳ {money(event.amount, event.asset)} set aside on {event.venue} expires at "
+        f"{when(event.expires_at)}",
+        details=(
+            "It has not left the venue. Once expired it counts as cash again and the next "
+            "run may invest it: withdraw it before then, or release it now.",
+        ),
+        next_steps=(
+            scene.hints.shell("set-aside", str(event.portfolio), "--release", event.set_aside_id),
+        ),
     )
 
 

@@ -1,4 +1,5 @@
-"""The act endpoints: one-off runs, approve, reject, cancel, pause, unpause, breaker resume.
+"""The act endpoints: one-off runs, approve, reject, cancel, pause, unpause, breaker resume,
+release of set-aside cash.
 
 Each calls ``rebalancer.services.operations`` (the rules the CLI and the chats follow too) with
 the daemon's event hub as the desk's sink, so every subscriber sees the action. A refusal
@@ -23,20 +24,25 @@ from rebalancer.api.models import (
     PauseIn,
     PauseOut,
     Problem,
+    ReleaseIn,
     ResumeIn,
     RunAccepted,
     RunOut,
     RunRequestIn,
+    SetAsideOut,
     UnpauseIn,
 )
 from rebalancer.domain.errors import VenueError
+from rebalancer.domain.money import format_decimal
 from rebalancer.domain.plan import RunType
 from rebalancer.domain.policy import Policy
 from rebalancer.domain.records import RunRecord
 from rebalancer.domain.requests import PauseRecord, RunRequest
+from rebalancer.domain.set_asides import SetAside
 from rebalancer.domain.snapshot import Snapshot
 from rebalancer.services import operations
 from rebalancer.services.run_documents import run_doc
+from rebalancer.services.set_asides import kept_out
 
 API_OPERATOR = "api"
 
@@ -72,16 +78,18 @@ class Actions:
                 policies,
                 request,
                 by=body.by or API_OPERATOR,
-                snapshot=self._snapshot(policies[request.portfolio]),
+                snapshot=await self._snapshot(policies[request.portfolio]),
             )
         return Reply(202, RunAccepted(run=_run_out(accepted.run), notes=list(accepted.notes)))
 
-    def _snapshot(self, policy: Policy) -> Snapshot | None:
-        """The portfolio's live holdings to check an amount against (None: not ready now)."""
+    async def _snapshot(self, policy: Policy) -> Snapshot | None:
+        """The portfolio's live holdings to check an amount against, the cash set aside for
+        withdrawals kept out (None: not ready now)."""
         try:
-            return self._context.market_state.snapshot(policy.venues)
+            snapshot = self._context.market_state.snapshot(policy.venues)
         except VenueError:
             return None
+        return await kept_out(self._context.store, policy, snapshot)
 
     async def approve(self, call: Call) -> RunOut:
         """Approve a run waiting for approval."""
@@ -138,6 +146,21 @@ class Actions:
             )
         return _pause_out(record)
 
+    async def release_set_aside(self, call: Call) -> SetAsideOut:
+        """Give set-aside cash back to the portfolio (its next run may invest it)."""
+        body = call.body
+        assert isinstance(body, ReleaseIn)
+        with refusals():
+            item = await operations.release_set_aside(
+                self._desk,
+                self._policies(),
+                call.path["portfolio"],
+                call.path["set_aside_id"],
+                by=body.by or API_OPERATOR,
+                reason=body.reason,
+            )
+        return set_aside_out(item)
+
     async def resume_breaker(self, call: Call) -> BreakerOut:
         """Re-arm the circuit breaker (the daemon adopts it at its next check)."""
         body = call.body
@@ -165,7 +188,10 @@ def refusals() -> Iterator[None]:
 def refusal(error: operations.OperationRefused) -> ApiError:
     """The HTTP status and body for a refused operation."""
     message = str(error)
-    if isinstance(error, operations.UnknownPortfolio | operations.RunNotFound):
+    if isinstance(
+        error,
+        operations.UnknownPortfolio | operations.RunNotFound | operations.SetAsideNotFound,
+    ):
         return ApiError(404, message)
     field, sep, _ = message.partition(":")
     named = bool(sep) and field.strip().isidentifier() and field.strip() != "portfolio"
@@ -190,4 +216,22 @@ def _pause_out(record: PauseRecord) -> PauseOut:
         by=record.by,
         reason=record.reason,
         at=record.at,
+    )
+
+
+def set_aside_out(item: SetAside) -> SetAsideOut:
+    """A set-aside as the API shows it."""
+    return SetAsideOut(
+        id=item.id,
+        venue=item.venue,
+        asset=item.asset,
+        amount=format_decimal(item.amount),
+        run_id=item.run_id,
+        created_at=item.created_at,
+        expires_at=item.expires_at,
+        active=item.active,
+        released_at=item.released_at,
+        released_by=item.released_by,
+        release_cause=item.release_cause.value if item.release_cause else None,
+        release_reason=item.release_reason,
     )

@@ -25,6 +25,7 @@ from rebalancer.api.models import (
     PauseOut,
     PortfolioDetail,
     PortfolioList,
+    ReleaseIn,
     ResumeIn,
     RunAccepted,
     RunDetail,
@@ -32,6 +33,7 @@ from rebalancer.api.models import (
     RunOut,
     RunRequestIn,
     RunsQuery,
+    SetAsideOut,
     UnpauseIn,
 )
 from rebalancer.api.openapi import openapi_document
@@ -40,6 +42,7 @@ from rebalancer.api.stream import EventStream
 
 PORTFOLIO = {"portfolio": "the portfolio's name in the config"}
 RUN = {"run_id": "the run's id"}
+SET_ASIDE = PORTFOLIO | {"set_aside_id": "the set-aside's id (`rebalancer set-aside P`)"}
 
 
 def read_endpoints(context: ApiContext) -> list[Endpoint]:
@@ -130,7 +133,7 @@ def read_endpoints(context: ApiContext) -> list[Endpoint]:
 
 
 def action_endpoints(context: ApiContext) -> list[Endpoint]:
-    """One-off runs, decisions on runs, pause and unpause, breaker resume."""
+    """One-off runs, decisions on runs, pause and unpause, set-aside release, breaker resume."""
     actions = Actions(context)
     decision: dict[int, type[BaseModel] | None] = {200: RunOut, 404: ErrorOut, 409: ErrorOut}
     return [
@@ -198,6 +201,17 @@ def action_endpoints(context: ApiContext) -> list[Endpoint]:
             handler=actions.unpause,
             body=UnpauseIn,
             path_params=PORTFOLIO,
+        ),
+        Endpoint(
+            "POST",
+            "/portfolios/{portfolio}/set-asides/{set_aside_id}/release",
+            "releaseSetAside",
+            "Give cash set aside for a withdrawal back to the portfolio",
+            "actions",
+            {200: SetAsideOut, 404: ErrorOut, 409: ErrorOut},
+            handler=actions.release_set_aside,
+            body=ReleaseIn,
+            path_params=SET_ASIDE,
         ),
         Endpoint(
             "POST",

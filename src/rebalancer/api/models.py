@@ -140,12 +140,33 @@ class BandOut(Output):
     percent: DecimalText
 
 
+class SetAsideOut(Output):
+    """Cash a withdraw run raised, held out of the portfolio until it leaves the venue."""
+
+    id: str
+    venue: str
+    asset: str
+    amount: DecimalText
+    run_id: str | None = Field(description="the withdraw run that raised it")
+    created_at: datetime
+    expires_at: datetime | None = Field(description="when it counts as cash again (null: never)")
+    active: bool = Field(description="still held out of the portfolio")
+    released_at: datetime | None = None
+    released_by: str | None = None
+    release_cause: Literal["withdrawn", "released", "expired"] | None = None
+    release_reason: str | None = None
+
+
 class PortfolioDetail(PortfolioOut):
-    """One portfolio with every asset's weight against target and band."""
+    """One portfolio with every asset's weight against target and band (of what remains once
+    the cash set aside for withdrawals is kept out), and those set-asides."""
 
     rebalance_to: str
     band: BandOut | None
     assets: list[AssetOut]
+    set_asides: list[SetAsideOut] = Field(
+        default_factory=list, description="cash held out for withdrawals, oldest first"
+    )
 
 
 # -- runs -------------------------------------------------------------------------------------
@@ -374,6 +395,13 @@ class PauseIn(Strict):
 
 class UnpauseIn(Strict):
     """Let a paused portfolio trade again."""
+
+    by: Who = None
+    reason: Reason = ""
+
+
+class ReleaseIn(Strict):
+    """Give set-aside cash back to the portfolio."""
 
     by: Who = None
     reason: Reason = ""

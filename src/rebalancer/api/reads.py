@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from aiohttp import web
 
+from rebalancer.api.actions import set_aside_out
 from rebalancer.api.context import ApiContext
 from rebalancer.api.endpoints import Call, Reply
 from rebalancer.api.errors import ApiError
@@ -83,6 +84,7 @@ class Reads:
                 )
                 for item in (drift.assets if drift is not None else ())
             ],
+            set_asides=[set_aside_out(item) for item in view.set_asides],
         )
 
     async def _view(self, name: str) -> PortfolioView:

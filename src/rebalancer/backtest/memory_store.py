@@ -31,6 +31,7 @@ from rebalancer.backtest.memory_checks import (
     with_changes,
 )
 from rebalancer.backtest.memory_requests import RequestJournal
+from rebalancer.backtest.memory_set_asides import SetAsideJournal
 from rebalancer.domain.breaker import BreakerState
 from rebalancer.domain.errors import InvalidValue
 from rebalancer.domain.plan import RunType
@@ -53,11 +54,12 @@ TRANSFER_IDENTITY = ("run_id", "node_id", "asset", "network", "source", "destina
 COMPLETED = (RunStatus.FILLED, RunStatus.PARTIALLY_FILLED)
 
 
-class MemoryStore(RequestJournal):
+class MemoryStore(RequestJournal, SetAsideJournal):
     """Runs, rounds, orders, transfers, breaker transitions and events, in dictionaries."""
 
     def __init__(self, clock: Clock) -> None:
         self._init_requests()
+        self._init_set_asides()
         self._clock = clock
         self._runs: dict[str, RunRecord] = {}
         self._rounds: dict[tuple[str, int], RoundRecord] = {}

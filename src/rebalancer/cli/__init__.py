@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pause": ("pause", "stop a portfolio trading (still watched and reported)"),
     "unpause": ("pause", "let a paused portfolio trade again"),
     "resume": ("resume", "re-arm the circuit breaker after a halt"),
+    "set-aside": ("set_aside", "list the cash set aside for withdrawals, or release it"),
     "snapshot": ("snapshot", "print the live snapshot JSON for a portfolio"),
     "backtest": ("backtest", "replay a portfolio's policy over historical prices, with a report"),
 }

@@ -140,6 +140,11 @@ def status_lines(health: dict[str, Any], portfolios: list[dict[str, Any]]) -> li
             f"band {a['lower']}..{a['upper']}%" + ("  OUTSIDE" if a["breached"] else "")
             for a in portfolio.get("assets", [])
         ]
+        lines += [
+            f"    set aside {s['amount']} {s['asset']} on {s['venue']} for a withdrawal "
+            f"({s['id']}, since {s['created_at']})"
+            for s in portfolio.get("set_asides", [])
+        ]
     return lines
 
 

@@ -25,6 +25,7 @@ from rebalancer.domain.market import OrderSide
 from rebalancer.domain.money import format_decimal
 from rebalancer.domain.plan import RunType
 from rebalancer.domain.runs import RunStatus, Trigger
+from rebalancer.domain.set_asides import ReleaseCause
 
 _ENVELOPE = ("at", "run_id")
 
@@ -357,6 +358,45 @@ class PortfolioUnpaused(DomainEvent):
     """A person let a paused portfolio trade again."""
 
     by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetAsideRecorded(DomainEvent):
+    """A withdraw run left cash free to pay out: it is held out of the portfolio (no run
+    spends it) until it leaves the venue, a person releases it, or it expires."""
+
+    set_aside_id: str
+    venue: str
+    asset: str
+    amount: Decimal
+    asked: Decimal | None = None  # what the withdraw asked for (more when it raised less)
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetAsideReleased(DomainEvent):
+    """Set-aside cash stopped being held out: it left the venue (``withdrawn``), a person gave
+    it back to the portfolio (``released``), or it expired (``expired``)."""
+
+    set_aside_id: str
+    venue: str
+    asset: str
+    amount: Decimal
+    cause: ReleaseCause
+    by: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetAsideExpiring(DomainEvent):
+    """Set-aside cash not yet withdrawn expires soon: it then counts as the portfolio's cash
+    again, and the next run may invest it."""
+
+    set_aside_id: str
+    venue: str
+    asset: str
+    amount: Decimal
+    expires_at: datetime
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -220,4 +220,26 @@ class ScheduleEntryRow(Base):
     first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class SetAsideRow(Base):
+    """Cash a withdraw run raised, held out of the portfolio until it leaves or is released."""
+
+    __tablename__ = "set_asides"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    portfolio: Mapped[str] = mapped_column(NAME, index=True)
+    venue: Mapped[str] = mapped_column(NAME)
+    asset: Mapped[str] = mapped_column(NAME)
+    amount: Mapped[Decimal] = mapped_column(DecimalText)
+    run_id: Mapped[str | None] = mapped_column(ID, ForeignKey("runs.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    seen_balance: Mapped[Decimal] = mapped_column(DecimalText)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    released_by: Mapped[str | None] = mapped_column(Text)
+    release_cause: Mapped[str | None] = mapped_column(STATE)
+    release_reason: Mapped[str | None] = mapped_column(Text)
+
+
 metadata = Base.metadata

@@ -36,6 +36,7 @@ from rebalancer.domain.records import (
 )
 from rebalancer.domain.requests import Inflow, PauseRecord, RequestRecord, RunRequest
 from rebalancer.domain.runs import RunStatus, Trigger
+from rebalancer.domain.set_asides import ReleaseCause, SetAside
 from rebalancer.persistence.engine import create_engine, describe_url, read_only, sqlite_file
 from rebalancer.persistence.migrate import current_revision, head_revision, upgrade_to_head
 from rebalancer.persistence.repositories.fields import decimal_or_none
@@ -44,6 +45,7 @@ from rebalancer.persistence.repositories.orders import OrderRepository
 from rebalancer.persistence.repositories.portfolio_states import PortfolioStateRepository
 from rebalancer.persistence.repositories.requests import RequestRepository
 from rebalancer.persistence.repositories.runs import RunRepository
+from rebalancer.persistence.repositories.set_asides import SetAsideRepository
 from rebalancer.persistence.repositories.transfers import TransferRepository
 from rebalancer.ports import Clock, Store
 
@@ -62,6 +64,11 @@ def _limit(limit: int) -> int:
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise InvalidValue(f"limit: expected a whole number of at least 1, got {limit!r}")
     return limit
+
+
+def new_set_aside_id() -> str:
+    """A fresh set-aside id: ``sa-`` and eight hex characters (short enough to type)."""
+    return f"sa-{secrets.token_hex(4)}"
 
 
 def new_run_id() -> str:
@@ -396,6 +403,76 @@ class SqlStore:
             return await PortfolioStateRepository(session).schedule_first_seen(
                 portfolio, entry_key, self._at(at)
             )
+
+    # set-asides
+
+    async def record_set_aside(
+        self,
+        portfolio: str,
+        venue: str,
+        asset: str,
+        amount: Decimal,
+        *,
+        seen_balance: Decimal,
+        run_id: str | None = None,
+        expires_at: datetime | None = None,
+        at: datetime | None = None,
+    ) -> SetAside:
+        """Hold ``amount`` of ``asset`` on ``venue`` out of the portfolio (a short id is made)."""
+        now = self._at(at)
+        item = SetAside(
+            id=new_set_aside_id(),
+            portfolio=portfolio,
+            venue=venue,
+            asset=asset,
+            amount=amount,
+            created_at=now,
+            seen_balance=seen_balance,
+            seen_at=now,
+            run_id=run_id,
+            expires_at=expires_at,
+        )
+        async with self._write() as session:
+            return await SetAsideRepository(session).add(item)
+
+    async def get_set_aside(self, set_aside_id: str) -> SetAside:
+        """One set-aside, active or released (RecordNotFound when missing)."""
+        async with self._read() as session:
+            return await SetAsideRepository(session).get(set_aside_id)
+
+    async def set_asides(
+        self, portfolio: str | None = None, *, active_only: bool = True, limit: int = 100
+    ) -> Sequence[SetAside]:
+        """The newest ``limit`` set-asides, oldest first (only the active ones by default)."""
+        async with self._read() as session:
+            return await SetAsideRepository(session).list(portfolio, active_only, _limit(limit))
+
+    async def release_set_aside(
+        self,
+        set_aside_id: str,
+        cause: ReleaseCause,
+        *,
+        by: str,
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> SetAside | None:
+        """Release an active set-aside; None when it was released already."""
+        async with self._write() as session:
+            return await SetAsideRepository(session).release(
+                set_aside_id, cause, by, reason, self._at(at)
+            )
+
+    async def set_aside_seen(
+        self, set_aside_id: str, balance: Decimal, at: datetime | None = None
+    ) -> SetAside:
+        """Remember the venue's balance, seen with no run or transfer of ours since."""
+        async with self._write() as session:
+            return await SetAsideRepository(session).seen(set_aside_id, balance, self._at(at))
+
+    async def set_aside_warned(self, set_aside_id: str, at: datetime | None = None) -> SetAside:
+        """Remember that the set-aside's coming expiry was announced."""
+        async with self._write() as session:
+            return await SetAsideRepository(session).warned(set_aside_id, self._at(at))
 
     async def close(self) -> None:
         """Close every pooled connection."""

@@ -4,7 +4,8 @@ Services never read the config (layer rule); this module copies each table into 
 values they take: ``ExecutionSettings`` per portfolio, ``MarketDataSettings``, the breaker's
 limits. It also gives each portfolio its snapshot source: a REST refresh of its venues (balances
 are the exchange's truth before every plan), the transfers still in flight as the venues say
-(``services.transit``), and the configured routes between its venues.
+(``services.transit``), and the configured routes between its venues, with the cash set aside
+for withdrawals kept out (``services.set_asides``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from rebalancer.services.operations import Desk
 from rebalancer.services.price_gate import PriceGate
 from rebalancer.services.rebalance_cycle import CycleDeps, RebalanceCycle
 from rebalancer.services.recovery import Recovery
+from rebalancer.services.set_asides import SetAsideKeeper
 from rebalancer.services.standing_orders import StandingOrderWatch
 from rebalancer.services.transit import Transit, consistent_snapshot
 from rebalancer.settings import AppConfig, PortfolioConfig
@@ -202,12 +204,21 @@ def assemble(wiring: Wiring, config: AppConfig, stop: asyncio.Event) -> Assembly
         executor = Executor(store, clock, breaker, settings, stop, events=events)
         gateways = {venue: wiring.gateways[venue] for venue in policy.venues}
         transit = Transit(store, clock, breaker, settings, gateways, events=events)
+        set_asides = SetAsideKeeper(
+            policy,
+            store,
+            clock,
+            events,
+            snapshot_source(wiring.market_state, transit, policy, routes),
+            days=config.portfolios[name].set_aside_days or None,
+        )
         deps = CycleDeps(
-            take_snapshot=snapshot_source(wiring.market_state, transit, policy, routes),
+            take_snapshot=set_asides.take_snapshot,
             planner=narrating(daemon_planner),
             snapshot_json=dump_snapshot,
             plan_json=dump_plan,
             prices=PriceGate(store, breaker, settings.limits, portfolio=name, parse=parse_snapshot),
+            after_run=set_asides.after_run,
         )
         cycle = RebalanceCycle(store, clock, executor, gateways, deps, events=events)
         orders = config.portfolios[name].standing_orders()

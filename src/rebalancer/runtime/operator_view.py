@@ -2,7 +2,8 @@
 
 A running daemon keeps the snapshot of every check in the Store, so while it runs that one is
 fresh (at most a check interval old) and is used: it is exactly what the daemon sees, paper
-venues included. Otherwise the venues are read live, as ``rebalancer snapshot`` does. When
+venues included. Otherwise the venues are read live, as ``rebalancer snapshot`` does, and the cash
+set aside for withdrawals is kept out as the daemon keeps it out. When
 neither works the request is still accepted: the daemon checks the amount against a fresh
 snapshot when it takes it.
 """
@@ -18,6 +19,7 @@ from rebalancer.codecs.snapshot_json import parse_snapshot
 from rebalancer.domain.errors import RebalancerError
 from rebalancer.domain.snapshot import Snapshot
 from rebalancer.ports import Clock, Store
+from rebalancer.services.set_asides import kept_out
 from rebalancer.settings import AppConfig
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,8 @@ async def portfolio_view(
             parse_snapshot(kept[0]), f"valued from the daemon's check {age:.0f} s ago"
         )
     try:
-        snapshot = await _live(config, portfolio, clock, simulator_config)
+        live = await _live(config, portfolio, clock, simulator_config)
+        snapshot = await kept_out(store, config.policy(portfolio), live)
     except (RebalancerError, OSError) as error:
         if kept is not None:
             stamp = _stamp(kept[1])

@@ -12,14 +12,16 @@ and the breaker on every check. So each works whether or not the daemon runs.
 - ``approve_run`` / ``reject_run``: decide on a run waiting for approval.
 - ``pause`` / ``unpause``: a paused portfolio is watched and reported but never traded.
 - ``resume_breaker``: re-arm the circuit breaker after a halt.
+- ``set_asides_of`` / ``release_set_aside``: list the cash set aside for withdrawals, and give
+  one back to the portfolio (``services.set_asides``).
 
 Each takes a ``Desk`` (the Store, the clock, and the ``EventSink`` its typed events go to:
 ``RunRequested``, ``RunApproved``, ``RunRejected``, ``RunCancelled``, ``PortfolioPaused``,
-``PortfolioUnpaused``, ``BreakerResumed``) and typed arguments, returns a typed result and
-raises an ``OperationRefused`` subclass whose message is written for the person who asked (the
-CLI prints it and exits 2 or 1, the API answers 4xx, a chat replies with it). Inside the daemon
-the desk's sink is the daemon's event hub, so every subscriber sees the action; a command beside
-the daemon writes the same events to the Store's log.
+``PortfolioUnpaused``, ``BreakerResumed``, ``SetAsideReleased``) and typed arguments, returns a
+typed result and raises an ``OperationRefused`` subclass whose message is written for the person
+who asked (the CLI prints it and exits 2 or 1, the API answers 4xx, a chat replies with it).
+Inside the daemon the desk's sink is the daemon's event hub, so every subscriber sees the
+action; a command beside the daemon writes the same events to the Store's log.
 """
 
 from __future__ import annotations
@@ -50,10 +52,12 @@ from rebalancer.domain.policy import Policy
 from rebalancer.domain.records import RecordNotFound, RunRecord
 from rebalancer.domain.requests import Inflow, PauseRecord, RunRequest
 from rebalancer.domain.runs import RunStatus, Trigger
+from rebalancer.domain.set_asides import ReleaseCause, SetAside
 from rebalancer.domain.snapshot import Snapshot
 from rebalancer.ports import Clock, EventSink, Store
 from rebalancer.services.breaker_keeper import BreakerKeeper
 from rebalancer.services.event_hub import EventHub
+from rebalancer.services.set_asides import publish_release
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +102,14 @@ class AmountTooLarge(InvalidRequest):
 
 class RunNotFound(OperationRefused):
     """No run (or request) with that id."""
+
+
+class SetAsideNotFound(OperationRefused):
+    """No set-aside with that id in that portfolio."""
+
+
+class AlreadyReleased(OperationRefused):
+    """The set-aside was released already (withdrawn, by hand or expired)."""
 
 
 class WrongRunState(OperationRefused):
@@ -423,3 +435,45 @@ async def resume_breaker(desk: Desk, *, by: str, reason: str) -> BreakerResumed:
     )
     await keeper.resume(f"{by}: {reason}")
     return BreakerResumed(before, keeper.state)
+
+
+# -- set-asides -----------------------------------------------------------------------------
+
+
+async def set_asides_of(
+    desk: Desk, policies: Mapping[str, Policy], portfolio: str, *, every: bool = False
+) -> Sequence[SetAside]:
+    """The portfolio's set-asides, oldest first: the active ones, or ``every`` one (the newest
+    hundred)."""
+    policy_of(policies, portfolio)
+    return await desk.store.set_asides(portfolio, active_only=not every)
+
+
+async def release_set_aside(
+    desk: Desk,
+    policies: Mapping[str, Policy],
+    portfolio: str,
+    set_aside_id: str,
+    *,
+    by: str,
+    reason: str = "",
+) -> SetAside:
+    """Give set-aside cash back to the portfolio: it counts as its cash again, and the next run
+    may invest it (the withdrawal is off, or was paid from elsewhere)."""
+    policy_of(policies, portfolio)
+    try:
+        item = await desk.store.get_set_aside(set_aside_id)
+    except RecordNotFound:
+        item = None
+    if item is None or item.portfolio != portfolio:
+        raise SetAsideNotFound(f"no set-aside {set_aside_id} in {portfolio}")
+    released = await desk.store.release_set_aside(
+        set_aside_id, ReleaseCause.RELEASED, by=by, reason=reason, at=desk.clock.now()
+    )
+    if released is None:
+        item = await desk.store.get_set_aside(set_aside_id)
+        cause = item.release_cause.value if item.release_cause else "released"
+        raise AlreadyReleased(f"set-aside {set_aside_id} is no longer held ({cause})")
+    await publish_release(desk.events, released)
+    log.info("set-aside %s released by %s", set_aside_id, by)
+    return released

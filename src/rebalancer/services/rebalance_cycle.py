@@ -84,6 +84,9 @@ class CycleDeps:
     # ``RebalanceCycle._plan_while``). Worth it when the write is a database round trip; a
     # backtest's Store is in memory, so the hand-over to the thread is all it would add.
     plan_aside: bool = True
+    # Called with every run that ends here, the policy and the run's last snapshot (a
+    # withdraw's cash is set aside then: ``services.set_asides``). None: nothing to do.
+    after_run: Callable[[RunRecord, Policy, Snapshot], Awaitable[None]] | None = None
 
 
 def goal_reached(snapshot: Snapshot, policy: Policy, run_type: RunType) -> str | None:
@@ -391,7 +394,8 @@ class RebalanceCycle:
         return ended
 
     async def _tell_ended(self, run: RunRecord, policy: Policy, snapshot: Snapshot) -> None:
-        """Publish ``RunEnded`` with what the run traded, its fees and the drift it left."""
+        """Publish ``RunEnded`` with what the run traded, its fees and the drift it left; then
+        hand the run to ``after_run``."""
         orders = await self._store.orders_for_run(run.id)
         drift = drift_of_snapshot(snapshot, policy)
         residual = max((abs(item.drift) for item in drift.assets), default=ZERO)
@@ -409,6 +413,8 @@ class RebalanceCycle:
                 inside_bands=not drift.any_breached,
             )
         )
+        if self._deps.after_run is not None:
+            await self._deps.after_run(run, policy, snapshot)
 
     async def _traded_today(self) -> Decimal:
         """Notional traded since 00:00 UTC, for the per-day limit (not read when there is none)."""

@@ -32,6 +32,12 @@ class PortfolioConfig(ConfigModel):
     cooldown_days: int = Field(
         default=0, ge=0, description="no automatic rebalance sooner after the last one"
     )
+    set_aside_days: int = Field(
+        default=30,
+        ge=0,
+        description="cash a withdraw run set aside counts as cash again after this many days "
+        "unless it was withdrawn (0: never)",
+    )
     band_edge_margin_percent: Percent = Field(
         default=Decimal(20),
         lt=100,

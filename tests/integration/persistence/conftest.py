@@ -70,6 +70,7 @@ def migrated_postgres_url() -> Iterator[str]:
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 TABLES = (
+    "set_asides",
     "inflows",
     "run_requests",
     "schedule_entries",

@@ -38,6 +38,7 @@ TABLES = {
     "portfolio_states",
     "inflows",
     "schedule_entries",
+    "set_asides",
 }
 
 
