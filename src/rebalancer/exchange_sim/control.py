@@ -81,6 +81,12 @@ class SimulatorControl:
         key = api_key or next(iter(self.engine.venue(venue).accounts))
         return self.engine.credit_deposit(venue, key, asset, amount, network)
 
+    def debit(self, venue: str, asset: str, amount: Decimal, api_key: str | None = None) -> Decimal:
+        """Take ``amount`` off an account to outside (a person withdrawing by hand); return
+        the free balance left."""
+        key = api_key or next(iter(self.engine.venue(venue).accounts))
+        return self.engine.debit_outside(venue, key, asset, amount)
+
     def complete_withdrawal(self, withdrawal_id: str) -> Withdrawal:
         """Finish a pending withdrawal now (it arrives if the address is a simulated one)."""
         return self.engine.complete_withdrawal(withdrawal_id)

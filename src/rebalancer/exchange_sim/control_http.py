@@ -7,6 +7,7 @@
     POST /prices/release {symbol, venue?}                let the path drive it again
     POST /prices/script {steps: [{at_s, prices}]}        scripted prices from now
     POST /deposits      {venue, asset, amount, api_key?, network?}
+    POST /debits        {venue, asset, amount, api_key?}     taken off to outside, by hand
     POST /withdrawals/{id}/complete | /withdrawals/{id}/fail
     GET  /faults | POST /faults {venue, path, method, status, body, delay_ms, drop, count,
                                  execute, late} | DELETE /faults[?venue=]
@@ -24,7 +25,7 @@ from typing import Any
 
 from aiohttp import web
 
-from rebalancer.domain.money import to_decimal
+from rebalancer.domain.money import format_decimal, to_decimal
 from rebalancer.exchange_sim.control import (
     SimulatorControl,
     deposit_view,
@@ -47,6 +48,7 @@ def build_control_app(control: SimulatorControl) -> web.Application:
             web.post("/prices/release", routes.release_price),
             web.post("/prices/script", routes.script_prices),
             web.post("/deposits", routes.deposit),
+            web.post("/debits", routes.debit),
             web.post("/withdrawals/{id}/complete", routes.complete_withdrawal),
             web.post("/withdrawals/{id}/fail", routes.fail_withdrawal),
             web.get("/faults", routes.faults),
@@ -121,6 +123,17 @@ class ControlRoutes:
             network=body.get("network"),
         )
         return web.json_response(deposit_view(deposit))
+
+    async def debit(self, request: web.Request) -> web.Response:
+        """Take an amount off an account to outside the simulation."""
+        body = await _body(request)
+        free = self.control.debit(
+            _text(body, "venue"),
+            _text(body, "asset"),
+            to_decimal(_field(body, "amount"), what="amount"),
+            api_key=body.get("api_key"),
+        )
+        return web.json_response({"free": format_decimal(free)})
 
     async def complete_withdrawal(self, request: web.Request) -> web.Response:
         """Complete a withdrawal now."""

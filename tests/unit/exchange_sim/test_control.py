@@ -89,3 +89,25 @@ def test_the_connection_names_ccxt_urls_and_credentials(server: SimulatorServer)
     assert info["urls"]["api"]["fapiPublic"].startswith("http://127.0.0.1:9/")
     assert (info["apiKey"], info["secret"], info["password"]) == ("k", "s", None)
     assert info["options"]["fetchMarkets"] == {"types": ["spot"]}
+
+
+def test_a_debit_takes_cash_off_to_outside_and_says_what_is_left(
+    server: SimulatorServer,
+) -> None:
+    left = server.control.debit("main", "USDT", D("400"))
+
+    assert left == D("600")
+    assert server.control.state()["venues"]["main"]["accounts"]["k"]["USDT"]["free"] == "600"
+    assert server.control.transfer_log()["withdrawals"] == []  # by hand: no record of ours
+
+
+def test_a_debit_beyond_the_free_balance_or_not_positive_is_refused(
+    server: SimulatorServer,
+) -> None:
+    from rebalancer.exchange_sim.engine import Rejected
+
+    with pytest.raises(Rejected):
+        server.control.debit("main", "USDT", D("1000.01"))
+    with pytest.raises(ValueError, match="amount"):
+        server.control.debit("main", "USDT", D("0"))
+    assert server.control.debit("main", "USDT", D("1000")) == D("0")

@@ -327,6 +327,24 @@ class Engine:
         self._announce(where.venue, account, where.asset, amount, "deposit")
         return deposit
 
+    def debit_outside(self, venue: str, key: str, asset: str, amount: Decimal) -> Decimal:
+        """Take ``amount`` off an account to outside the simulation (a person withdrawing it by
+        hand, to a bank or a wallet no venue here knows); return the free balance left.
+
+        Refused (``Rejected``) when the free balance is short. No withdrawal record is made:
+        only the balance and the statement say it happened, as for a withdrawal whose record
+        the reader cannot see.
+        """
+        if not amount.is_finite() or amount <= 0:
+            raise ValueError(f"amount: expected a positive amount, got {amount}")
+        account = self.venue(venue).account(key)
+        account.debit(asset, amount)
+        self._transfer_seq += 1
+        reference = f"X{self._transfer_seq:08d}"
+        self.venue(venue).record(key, asset, LedgerKind.WITHDRAWAL, -amount, reference=reference)
+        self._announce(venue, account, asset, -amount, "withdrawal")
+        return account.balance(asset).free
+
     def _pending_withdrawal(self, withdrawal_id: str) -> Withdrawal:
         withdrawal = self.withdrawals.get(withdrawal_id)
         if withdrawal is None:
