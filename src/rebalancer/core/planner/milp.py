@@ -98,17 +98,18 @@ class LinearModel:
         lp.num_row_ = len(self.row_lower)
         lp.col_cost_ = np.array(self.cost, dtype=np.float64)
         lp.col_lower_ = np.array(self.lower, dtype=np.float64)
-        lp.col_upper_ = np.array([min(u, highspy.kHighsInf) for u in self.upper])
-        lp.row_lower_ = np.array([max(b, -highspy.kHighsInf) for b in self.row_lower])
-        lp.row_upper_ = np.array([min(b, highspy.kHighsInf) for b in self.row_upper])
+        infinite = highspy.kHighsInf  # a module attribute: read once, not once per bound
+        lp.col_upper_ = np.minimum(np.array(self.upper, dtype=np.float64), infinite)
+        lp.row_lower_ = np.maximum(np.array(self.row_lower, dtype=np.float64), -infinite)
+        lp.row_upper_ = np.minimum(np.array(self.row_upper, dtype=np.float64), infinite)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
         lp.a_matrix_.start_ = np.array(self.row_start, dtype=np.int32)
         lp.a_matrix_.index_ = np.array(self.row_index, dtype=np.int32)
         lp.a_matrix_.value_ = np.array(self.row_value, dtype=np.float64)
         mixed = any(self.integer) and not relax
         if mixed:
-            kinds = highspy.HighsVarType
-            lp.integrality_ = [kinds.kInteger if i else kinds.kContinuous for i in self.integer]
+            whole, real = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
+            lp.integrality_ = [whole if i else real for i in self.integer]
         highs.passModel(lp)
         highs.run()
         status = highs.modelStatusToString(highs.getModelStatus())
