@@ -204,6 +204,37 @@ def test_actions_go_through_the_operator_rules(world: tuple[Api, SimProcess, Pat
     assert resumed[:2] == (200, {"before": "ACTIVE", "after": "ACTIVE", "changed": False})
 
 
+def test_a_withdrawal_is_set_aside_shown_and_released_through_the_api(
+    world: tuple[Api, SimProcess, Path],
+) -> None:
+    api, _, config = world
+    ask = {"portfolio": "core", "run_type": "withdraw", "amount": "1000", "by": "ops-test"}
+    status, accepted, _ = api.post("/runs", ask)
+    assert status == 202, accepted
+    run_id = accepted["run"]["id"]
+    ended = wait_for("the withdraw to end", lambda: _ended(api, run_id), timeout_s=90)
+    assert ended["run"]["status"] == "FILLED", ended["run"]
+
+    held = [s for s in api.get("/portfolios/core")[1]["set_asides"] if s["run_id"] == run_id]
+    assert [(s["amount"], s["active"]) for s in held] == [("1000", True)]
+    shown = subprocess.run(
+        [str(REPO / ".venv/bin/rebalancer"), "status", "--config", str(config)],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**child_env(), "REBALANCER_API__TOKEN": TOKEN},
+    )  # fmt: skip
+    assert f"set aside 1000 USDT on {held[0]['venue']}" in shown.stdout, shown.stdout
+    release = f"/portfolios/core/set-asides/{held[0]['id']}/release"
+
+    status, released, _ = api.post(release, {"by": "ops-test", "reason": "called off"})
+
+    assert status == 200, released
+    assert (released["active"], released["release_cause"]) == (False, "released")
+    assert (released["released_by"], released["release_reason"]) == ("ops-test", "called off")
+    assert api.post(release, {})[0] == 409  # released already
+    assert api.post("/portfolios/core/set-asides/sa-none/release", {})[0] == 404
+    assert all(s["id"] != held[0]["id"] for s in api.get("/portfolios/core")[1]["set_asides"])
+
+
 def test_a_pause_made_at_a_shell_reaches_the_live_stream(
     world: tuple[Api, SimProcess, Path],
 ) -> None:

@@ -29,7 +29,9 @@ A check of one portfolio (``check``), in order:
    starts when they say so.
 
 Every snapshot a check takes is kept in the Store as the portfolio's latest, so commands beside
-the daemon (``rebalancer request``) can value the portfolio as the daemon sees it.
+the daemon (``rebalancer request``) can value the portfolio as the daemon sees it. Cash set
+aside for a withdrawal is already out of it (``services.set_asides``, in the snapshot source):
+drift, triggers, requests and plans see only the remaining portfolio.
 
 ``drain`` is the first phase of shutdown: set ``stop`` (running nodes reach a safe point), wait
 up to the grace period, then cancel what is left.
