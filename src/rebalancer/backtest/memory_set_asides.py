@@ -2,7 +2,8 @@
 
 Mixed into ``MemoryStore`` with the state database's rules: a set-aside is released once (a
 second release answers None), unknown ids raise ``RecordNotFound``, amounts are positive. A
-backtest's scheduled withdraw runs record them through the daemon's own run cycle.
+backtest pays each withdrawal out in the bar its run ends (``replay``), so it sets nothing
+aside; the port is complete all the same, for anything that reads it.
 """
 
 from __future__ import annotations

@@ -116,6 +116,27 @@ def test_negative_cooldown_is_refused(problems: Problems) -> None:
     ]
 
 
+def test_set_aside_days_defaults_to_30_and_takes_zero_for_never(load: Load) -> None:
+    assert load().portfolios["core"].set_aside_days == 30
+    config = load({"cooldown_days = 2": "cooldown_days = 2\nset_aside_days = 0"})
+    assert config.portfolios["core"].set_aside_days == 0
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("-1", "expected greater than or equal to 0, got -1"),
+        ('"soon"', 'expected a whole number, got "soon"'),
+        ("1.5", "expected a whole number, got 1.5"),
+    ],
+)
+def test_wrong_set_aside_days_are_refused_naming_the_key(
+    problems: Problems, written: str, expected: str
+) -> None:
+    found = problems({"cooldown_days = 2": f"cooldown_days = 2\nset_aside_days = {written}"})
+    assert found == [f"FILE: portfolios.core.set_aside_days: {expected}"]
+
+
 def test_missing_required_keys_are_named(problems: Problems) -> None:
     found = problems({'quote = "USDT"\n': ""})
     assert "FILE: portfolios.core.quote: is required" in found
