@@ -204,7 +204,25 @@ class DaemonLoop(RequestTaking):
         )
         for venue, why in sorted(report.unreconciled.items()):
             log.error("venue %s is not reconciled and will not be traded: %s", venue, why)
+        await self._after_settled(report)
         return report
+
+    async def _after_settled(self, report: RecoveryReport) -> None:
+        """Hand each run recovery settled to its portfolio's ``after_run``, as a run that ended
+        here is (a withdraw interrupted by a crash sets its cash aside all the same)."""
+        for run_id in sorted(report.settled_runs):
+            run = await self._store.get_run(run_id)
+            work = self._portfolios.get(run.portfolio)
+            if work is None or work.deps.after_run is None or run.run_type is not RunType.WITHDRAW:
+                continue
+            try:
+                snapshot = await work.deps.take_snapshot()
+            except VenueError as error:
+                log.warning(
+                    "%s: run %s settled, no snapshot after it: %s", run.portfolio, run_id, error
+                )
+                continue
+            await work.deps.after_run(run, work.policy, snapshot)
 
     async def reconcile_again(self) -> RecoveryReport | None:
         """Retry recovery while some venue is unreconciled and no portfolio is busy."""

@@ -13,9 +13,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from tests.integration.persistence.builders import order
 
 from rebalancer.domain.plan import RunType
 from rebalancer.domain.policy import Policy
+from rebalancer.domain.records import OrderIntentState
 from rebalancer.domain.requests import RunRequest
 from rebalancer.domain.runs import RunStatus, Trigger
 from rebalancer.runtime.assembly import Wiring, build_loop
@@ -196,3 +198,22 @@ async def test_a_portfolio_is_paused_after_its_liquidation_so_drift_does_not_buy
     assert after.action is CheckAction.SKIPPED
     assert "paused by liquidate run" in after.reason
     assert {order["side"] for order in thread_sim.orders()} == {"sell"}
+
+
+async def test_a_withdraw_settled_by_recovery_sets_its_cash_aside(
+    loop: DaemonLoop, wired: Wiring, thread_sim: ThreadSim
+) -> None:
+    # a withdraw that sold, then the daemon died before it ended the run
+    run = await wired.store.create_run(
+        "core", RunType.WITHDRAW, Trigger.MANUAL, amount=Decimal(500), status=RunStatus.PROCESSING
+    )
+    sold = order(run.id, state=OrderIntentState.FILLED, filled=Decimal("0.012"))
+    await wired.store.record_order_intent(sold)
+
+    report = await loop.recover()
+
+    assert report.settled_runs == {run.id: RunStatus.PARTIALLY_FILLED}
+    (held,) = await wired.store.set_asides("core")
+    assert (held.run_id, held.venue, held.amount) == (run.id, "okx", Decimal(500))
+    kinds = [event.kind for event in await wired.store.events(run.id)]
+    assert kinds[-2:] == ["RunEnded", "SetAsideRecorded"]
