@@ -5,9 +5,9 @@ control plane before each start; the daemon is killed with SIGKILL at each kill 
 reached the venue, a withdrawal is in flight, or some seconds passed) and started again.
 Meanwhile withdrawals are failed or held as the scenario says, prices move, websockets close.
 After the last start the episode waits until the portfolio settles (an idle check inside the
-bands, nothing in transit, every late request carried out), resuming the breaker when a jump,
-a streak of failures or a slippage stopped it, then stops the daemon with SIGTERM. Every wait
-is bounded.
+bands, nothing in transit, every late request carried out, every price move made and seen),
+resuming the breaker when a jump, a streak of failures or a slippage stopped it, then stops the
+daemon with SIGTERM. Every wait is bounded.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ POLL_S = 0.2
 TRIGGER_TIMEOUT_S = 30.0  # a kill point that never comes is taken after this long anyway
 SETTLE_TIMEOUT_S = 150.0
 MAX_RESUMES = 3
+AFTER_MOVE_S = 6.0  # three of the daemon's checks: the last price move has been seen
 SLOW_DELAY_S = 600  # a slow withdrawal: the network would take this long; the episode lands it
 
 
@@ -55,6 +56,7 @@ class Episode:
     failed_withdrawals: set[str] = field(default_factory=set)
     seen_withdrawals: dict[str, float] = field(default_factory=dict)
     prices_done: int = 0
+    last_move_at: float = 0.0
     drops_done: int = 0
     kills: int = 0
     resumes: int = 0
@@ -143,7 +145,7 @@ class Episode:
             if last[1].startswith("circuit breaker") and self.resumes < MAX_RESUMES:
                 self._resume()
                 continue
-            if last == ("idle", "within band") and self._quiet():
+            if last == ("idle", "within band") and self._quiet() and self._moves_seen():
                 return
             self._wait(lambda: False, 1.0)
         self.notes.append(f"did not settle within {SETTLE_TIMEOUT_S:.0f} s")
@@ -155,6 +157,12 @@ class Episode:
         if done.returncode != 0:
             self.notes.append(f"resume failed: {done.stderr.strip()}")
         self._wait(lambda: False, 2.5)  # the next check adopts it
+
+    def _moves_seen(self) -> bool:
+        """Every price move of the scenario made, the last a few checks ago (a jump that the
+        episode ends before would prove nothing)."""
+        done = self.prices_done == len(self.scenario.prices)
+        return done and time.monotonic() - self.last_move_at >= AFTER_MOVE_S
 
     def _quiet(self) -> bool:
         """Nothing in transit and no late request still held by the venue."""
@@ -198,6 +206,7 @@ class Episode:
             price = Decimal(PRICES[move.symbol]) * Decimal(move.factor)
             post(self.control, "/prices", {"symbol": move.symbol, "price": str(price)})
             self.prices_done += 1
+            self.last_move_at = now
         while (
             self.drops_done < len(s.websocket_drops)
             and s.websocket_drops[self.drops_done] <= elapsed

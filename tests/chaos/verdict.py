@@ -4,6 +4,8 @@
   (two attempts of one order both executed);
 - no orphan: every order and withdrawal on a venue is one the daemon committed first, and none
   of ours is left open on a venue at the end;
+- a price step beyond the sanity limit (a +20 % jump from where the price stood) halts the
+  daemon: the episode had to resume it;
 - no double-counted transfer and no over-trading: ``tests.e2e.invariants`` (every withdrawal
   counted exactly once in every round's snapshot; notional traded at most 1.1 x one plan from
   the first snapshot plus what the price moves required).
@@ -12,14 +14,18 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from tests.chaos.episode import Episode
+from tests.chaos.scenario import PriceMove
 from tests.e2e.faults_harness import stored
 from tests.e2e.invariants import check_episode
 
 from rebalancer.core.client_ids import is_ours
+
+SANITY = Decimal("0.15")  # [breaker] max_price_jump_percent's default, which the episode keeps
 
 
 def verdict(episode: Episode) -> dict[str, Any]:
@@ -58,6 +64,9 @@ def verdict(episode: Episode) -> dict[str, Any]:
     orphans += left_open + orphan_withdrawals
     problems += [f"orphan: {cid}" for cid in orphans]
 
+    if beyond_sanity(episode.scenario.prices) and episode.resumes == 0:
+        problems.append("a price step beyond the sanity limit did not halt the daemon")
+
     figures = check_episode(
         episode.state, episode.config, venue_orders, transfers, episode.scenario.balances
     )
@@ -81,3 +90,15 @@ def verdict(episode: Episode) -> dict[str, Any]:
         "notes": episode.notes,
         "problems": problems,
     }
+
+
+def beyond_sanity(moves: Sequence[PriceMove]) -> bool:
+    """Whether a move steps a price more than ``SANITY`` from where the one before left it (a
+    jump to 1.2 x after a genuine move to 1.06 x is only +13 %)."""
+    level: dict[str, Decimal] = {}
+    for move in moves:
+        before = level.get(move.symbol, Decimal(1))
+        level[move.symbol] = Decimal(move.factor)
+        if abs(level[move.symbol] / before - 1) > SANITY:
+            return True
+    return False
