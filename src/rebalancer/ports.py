@@ -444,6 +444,18 @@ class Store(Protocol):
         """Remember the venue's balance, seen with no run or transfer of ours since."""
         ...
 
+    async def reduce_set_aside(
+        self,
+        set_aside_id: str,
+        amount: Decimal,
+        *,
+        seen_balance: Decimal,
+        at: datetime | None = None,
+    ) -> SetAside | None:
+        """Hold only ``amount`` now (part was paid out; the balance after it is
+        ``seen_balance``); None when the set-aside was released meanwhile."""
+        ...
+
     async def set_aside_warned(self, set_aside_id: str, at: datetime | None = None) -> SetAside:
         """Remember that the set-aside's coming expiry was announced."""
         ...

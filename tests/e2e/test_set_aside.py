@@ -5,8 +5,8 @@ The portfolio starts on target (BTC 40 %, ETH 40 %, USDT 20 % of 30,000 USDT) wi
 kept on each venue as a reserve, so a withdraw of 5,000 at binance must sell. Counted as cash,
 those 5,000 would leave the portfolio over its cash band and a full run would buy the positions
 back; set aside, they are outside the portfolio: no run buys, through a kill -9 and a restart,
-until the simulator's control plane takes the 5,000 off binance (a person withdrawing it),
-which releases the set-aside with an event and starts no run.
+until the simulator's control plane takes the 5,000 off binance (a person withdrawing it, in
+two parts), which pays the set-aside down and releases it, with events, and starts no run.
 """
 
 from __future__ import annotations
@@ -104,7 +104,15 @@ def test_a_withdrawal_is_set_aside_until_the_cash_leaves_and_nothing_buys_it_bac
     wait_for("a check after the restart", lambda: checks(restarted) >= 1, timeout_s=CHECK_S)
     runs_before = [run.id for run in all_runs(config)]
 
-    post(sim.control, "/debits", {"venue": "binance", "asset": "USDT", "amount": "5000"})
+    post(sim.control, "/debits", {"venue": "binance", "asset": "USDT", "amount": "2000"})
+    (part,) = wait_for(
+        "part of it paid out",
+        lambda: named(state, "SetAsideReduced"),
+        timeout_s=CHECK_S,
+        every_s=0.2,
+    )
+    assert (Decimal(part["paid"]), Decimal(part["left"])) == (2000, 3000)
+    post(sim.control, "/debits", {"venue": "binance", "asset": "USDT", "amount": "3000"})
 
     released = wait_for(
         "the set-aside released",

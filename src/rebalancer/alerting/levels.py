@@ -45,6 +45,7 @@ CHAT_DEFAULTS: Mapping[str, Level] = {
     "PortfolioUnpaused": Level.ON,
     "SetAsideRecorded": Level.SILENT,
     "SetAsideReleased": Level.SILENT,
+    "SetAsideReduced": Level.SILENT,
     "SetAsideExpiring": Level.ON,
     "CommandReceived": Level.OFF,
     "ConfigReloaded": Level.SILENT,

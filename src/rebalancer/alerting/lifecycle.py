@@ -34,6 +34,7 @@ _FIXED: Mapping[type[ev.DomainEvent], str] = {
     ev.PortfolioUnpaused: "portfolio.unpaused",
     ev.SetAsideRecorded: "set_aside.recorded",
     ev.SetAsideReleased: "set_aside.released",
+    ev.SetAsideReduced: "set_aside.reduced",
     ev.SetAsideExpiring: "set_aside.expiring",
     ev.CommandReceived: "command.received",
     ev.ConfigReloaded: "config.reloaded",

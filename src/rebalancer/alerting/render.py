@@ -50,6 +50,7 @@ _BUILDERS: Mapping[type[ev.DomainEvent], Callable[[Any, Scene], Message]] = {
     ev.PortfolioUnpaused: texts_ops.portfolio_unpaused,
     ev.SetAsideRecorded: texts_ops.set_aside_recorded,
     ev.SetAsideReleased: texts_ops.set_aside_released,
+    ev.SetAsideReduced: texts_ops.set_aside_reduced,
     ev.SetAsideExpiring: texts_ops.set_aside_expiring,
     ev.CommandReceived: texts_ops.command_received,
     ev.ConfigReloaded: texts_ops.config_reloaded,

@@ -21,6 +21,7 @@ from rebalancer.domain.events import (
     ReconciliationMismatch,
     SetAsideExpiring,
     SetAsideRecorded,
+    SetAsideReduced,
     SetAsideReleased,
     VenueRecovered,
     VenueStale,
@@ -154,6 +155,15 @@ def set_aside_released(event: SetAsideReleased, scene: Scene) -> Message:
     return Message(
         f"↩️ {event.by} released {amount} set aside on {event.venue}{why}",
         details=("It counts as the portfolio's cash again; the next run may invest it.",),
+    )
+
+
+def set_aside_reduced(event: SetAsideReduced, scene: Scene) -> Message:
+    """Part of a set-aside was withdrawn; the rest is still held out."""
+    del scene
+    return Message(
+        f"💸 {money(event.paid, event.asset)} of the cash set aside on {event.venue} was "
+        f"withdrawn; {money(event.left, event.asset)} is still set aside ({event.set_aside_id})"
     )
 
 

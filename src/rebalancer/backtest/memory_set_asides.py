@@ -111,6 +111,26 @@ class SetAsideJournal:
         self._set_asides[set_aside_id] = seen
         return seen
 
+    async def reduce_set_aside(
+        self,
+        set_aside_id: str,
+        amount: Decimal,
+        *,
+        seen_balance: Decimal,
+        at: datetime | None = None,
+    ) -> SetAside | None:
+        """Hold only ``amount`` now; None when the set-aside was released meanwhile."""
+        item = await self.get_set_aside(set_aside_id)
+        if not amount.is_finite() or amount <= 0:
+            raise InvalidValue(f"set_aside.amount: expected a positive amount, got {amount}")
+        if not item.active:
+            return None
+        reduced = dataclasses.replace(
+            item, amount=amount, seen_balance=seen_balance, seen_at=self._at(at)
+        )
+        self._set_asides[set_aside_id] = reduced
+        return reduced
+
     async def set_aside_warned(self, set_aside_id: str, at: datetime | None = None) -> SetAside:
         """Remember that the set-aside's coming expiry was announced."""
         item = await self.get_set_aside(set_aside_id)

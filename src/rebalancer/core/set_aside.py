@@ -6,7 +6,7 @@
   only the remaining portfolio and no run spends the cash.
 - ``spread_set_aside``: where a finished withdrawal's cash is set aside: at the asked venue, or
   over the venues holding free cash, the most first.
-- ``withdrawn``: which set-asides a fall of a venue's balance shows to have left.
+- ``paid_out``: how much of which set-asides a fall of a venue's balance shows to have left.
 """
 
 from __future__ import annotations
@@ -87,18 +87,23 @@ def spread_set_aside(
     return tuple(spread)
 
 
-def withdrawn(set_asides: Sequence[SetAside], balance: Decimal) -> tuple[SetAside, ...]:
-    """The set-asides of one venue and asset that a fall of its balance to ``balance`` paid out.
+def paid_out(
+    set_asides: Sequence[SetAside], balance: Decimal
+) -> tuple[tuple[SetAside, Decimal], ...]:
+    """How much of each set-aside of one venue and asset a fall of its balance to ``balance``
+    paid out: ``(set-aside, paid)`` pairs, ``paid`` at most its amount.
 
     Each set-aside's ``seen_balance`` is the balance last seen with no run or transfer of ours
-    since; the fall below it is cash that left in a way no run of ours explains. Oldest first,
-    each whose amount the fall (less what earlier ones took) covers is paid out; a fall smaller
-    than a set-aside pays out none of it.
+    since; the fall below it is cash that left in a way no run of ours explains. The oldest
+    set-aside is paid first, then the next from what is left of the fall: a person who pays a
+    withdrawal out in parts pays it down part by part.
     """
-    paid: list[SetAside] = []
+    paid: list[tuple[SetAside, Decimal]] = []
     taken = ZERO
     for item in sorted(set_asides, key=lambda s: (s.created_at, s.id)):
-        if item.seen_balance - balance - taken >= item.amount:
-            paid.append(item)
-            taken += item.amount
+        fall = item.seen_balance - balance - taken
+        if fall > 0:
+            part = min(item.amount, fall)
+            paid.append((item, part))
+            taken += part
     return tuple(paid)

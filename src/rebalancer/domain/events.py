@@ -388,6 +388,18 @@ class SetAsideReleased(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SetAsideReduced(DomainEvent):
+    """Part of a set-aside left its venue (a withdrawal paid out in parts): ``paid`` went,
+    ``left`` is still held out of the portfolio."""
+
+    set_aside_id: str
+    venue: str
+    asset: str
+    paid: Decimal
+    left: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SetAsideExpiring(DomainEvent):
     """Set-aside cash not yet withdrawn expires soon: it then counts as the portfolio's cash
     again, and the next run may invest it."""

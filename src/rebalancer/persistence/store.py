@@ -469,6 +469,20 @@ class SqlStore:
         async with self._write() as session:
             return await SetAsideRepository(session).seen(set_aside_id, balance, self._at(at))
 
+    async def reduce_set_aside(
+        self,
+        set_aside_id: str,
+        amount: Decimal,
+        *,
+        seen_balance: Decimal,
+        at: datetime | None = None,
+    ) -> SetAside | None:
+        """Hold only ``amount`` now; None when the set-aside was released meanwhile."""
+        async with self._write() as session:
+            return await SetAsideRepository(session).reduce(
+                set_aside_id, amount, seen_balance, self._at(at)
+            )
+
     async def set_aside_warned(self, set_aside_id: str, at: datetime | None = None) -> SetAside:
         """Remember that the set-aside's coming expiry was announced."""
         async with self._write() as session:

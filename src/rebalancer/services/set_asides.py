@@ -7,13 +7,16 @@ source and everything that decides:
 
 - **Kept out**: every snapshot it hands on has each venue's quote balance less what is set
   aside there (``core.set_aside.without_set_asides``), so drift, triggers, request checks
-  (``max_raisable`` too) and every plan see only the remaining portfolio.
+  (``max_raisable`` too) and every plan see only the remaining portfolio. Within one run what
+  is held out does not change (a release takes effect after it), or the run's own check of
+  each round's balances would read a release as money gone missing.
 - **Recorded**: when a withdraw run ends ``FILLED`` or ``PARTIALLY_FILLED`` (``after_run``),
   the cash it left free to pay out (the amount asked, or what was free when it raised less) is
   set aside at the asked venue, or over the venues holding free cash, the most first.
 - **Released when it leaves**: the mirror of a deposit (``services.contributions``). Between
   runs, a fall of the venue's quote balance below the balance last seen with no run of ours
-  since, by at least the amount, is the withdrawal: no run of ours explains it (none has moved
+  since is the withdrawal being paid out (by at least the amount: all of it; less: that part,
+  and the rest stays set aside): no run of ours explains it (none has moved
   since the balance was seen, none is in flight) and none of our transfers is on its way. A run
   that moved since makes the balance it left the new one to watch. The fall releases the
   set-aside and nothing else: the snapshot handed on is the same before and after.
@@ -30,8 +33,13 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from rebalancer.core.set_aside import held_by_venue, spread_set_aside, withdrawn, without_set_asides
-from rebalancer.domain.events import SetAsideExpiring, SetAsideRecorded, SetAsideReleased
+from rebalancer.core.set_aside import held_by_venue, paid_out, spread_set_aside, without_set_asides
+from rebalancer.domain.events import (
+    SetAsideExpiring,
+    SetAsideRecorded,
+    SetAsideReduced,
+    SetAsideReleased,
+)
 from rebalancer.domain.money import format_decimal
 from rebalancer.domain.plan import RunType
 from rebalancer.domain.policy import Policy
@@ -83,18 +91,42 @@ class SetAsideKeeper:
         self._source = source
         self._days = days
         self._last_raw: Snapshot | None = None
+        # what the latest snapshot held out per venue, and the run it was for (None: between)
+        self._held: tuple[str | None, dict[str, Decimal]] | None = None
 
     async def take_snapshot(self) -> Snapshot:
         """A fresh snapshot with the set-aside cash kept out; between runs, first release what
-        left the venues or expired."""
+        left the venues or expired. During a run, what is held out stays as it was in the
+        snapshot the run started from (``_held_for``)."""
         raw = await self._source()
         self._last_raw = raw
+        quote = self._policy.quote
+        running = await self._running()
+        if running is not None:
+            return without_set_asides(raw, quote, await self._held_for(running))
         active = list(await self._store.set_asides(self._policy.name))
-        if active and await self._between_runs():
+        if active and await self._no_transfer_moving():
             active = await self._expire(active)
             active = await self._watch(raw, active)
-        quote = self._policy.quote
-        return without_set_asides(raw, quote, held_by_venue(active, quote))
+        held = held_by_venue(active, quote)
+        self._held = (None, held)
+        return without_set_asides(raw, quote, held)
+
+    async def _held_for(self, run_id: str) -> dict[str, Decimal]:
+        """What is held out for the whole of run ``run_id``: as in the snapshot it started
+        from (the last one taken between runs), or read at its first when there was none.
+
+        A run's rounds are checked against each other (``round_checks``: the balances a round
+        left against what its fills say); a set-aside a person released in the middle of a run
+        would move the cash by its amount between two rounds and read as money gone missing.
+        So a release takes effect from the first snapshot after the run.
+        """
+        if self._held is None or self._held[0] not in (None, run_id):
+            active = await self._store.set_asides(self._policy.name)
+            self._held = (run_id, held_by_venue(active, self._policy.quote))
+        else:
+            self._held = (run_id, self._held[1])
+        return self._held[1]
 
     async def after_run(self, run: RunRecord, policy: Policy, snapshot: Snapshot) -> None:
         """Set aside what a withdraw run left free to pay out, from ``snapshot`` (its last)."""
@@ -138,11 +170,14 @@ class SetAsideKeeper:
                 )
             )
 
-    async def _between_runs(self) -> bool:
-        """No run of the portfolio in flight and none of our transfers on its way."""
-        name, venues = self._policy.name, set(self._policy.venues)
-        if any(run.portfolio == name for run in await self._store.runs_in_flight()):
-            return False
+    async def _running(self) -> str | None:
+        """The id of the portfolio's run in flight (None: between runs)."""
+        name = self._policy.name
+        return next((r.id for r in await self._store.runs_in_flight() if r.portfolio == name), None)
+
+    async def _no_transfer_moving(self) -> bool:
+        """None of our transfers touching the portfolio's venues is on its way."""
+        venues = set(self._policy.venues)
         pending = await self._store.pending_transfers()
         return not any({t.source, t.destination} & venues for t in pending)
 
@@ -189,22 +224,49 @@ class SetAsideKeeper:
                 continue
             balance = raw.venue(venue).balance(self._policy.quote)
             here = [await self._rebased(item, balance, moved_at, now) for item in here]
-            left = withdrawn(here, balance)
-            for item in left:
-                fell = format_decimal(item.seen_balance - balance)
-                reason = (
-                    f"the {venue} balance fell by {fell} {item.asset} with no run or transfer "
-                    "of ours"
-                )
-                await self._release(item, ReleaseCause.WITHDRAWN, reason)
+            paid = {item.id: part for item, part in paid_out(here, balance)}
             for item in here:
-                if item in left:
-                    continue
-                if balance > item.seen_balance:  # the high point since: a fall counts from it
+                part = paid.get(item.id)
+                if part is not None and part >= item.amount:
+                    await self._release(item, ReleaseCause.WITHDRAWN, _fell(item, balance))
+                elif part is not None:
+                    if (reduced := await self._reduce(item, part, balance)) is not None:
+                        kept.append(reduced)
+                elif balance > item.seen_balance:  # the high point since: a fall counts from it
                     kept.append(await self._store.set_aside_seen(item.id, balance, at=now))
                 else:
                     kept.append(item)
         return kept
+
+    async def _reduce(self, item: SetAside, paid: Decimal, balance: Decimal) -> SetAside | None:
+        """Part of ``item`` left: hold the rest, watched from ``balance``."""
+        left = item.amount - paid
+        reduced = await self._store.reduce_set_aside(
+            item.id, left, seen_balance=balance, at=self._clock.now()
+        )
+        if reduced is None:
+            return None  # a person released it meanwhile
+        log.info(
+            "%s of the %s set aside on %s withdrawn; %s still set aside (%s)",
+            _shown(paid, item.asset),
+            _shown(item.amount, item.asset),
+            item.venue,
+            _shown(left, item.asset),
+            item.id,
+        )
+        await self._events.publish(
+            SetAsideReduced(
+                at=self._clock.now(),
+                portfolio=item.portfolio,
+                run_id=item.run_id,
+                set_aside_id=item.id,
+                venue=item.venue,
+                asset=item.asset,
+                paid=paid,
+                left=left,
+            )
+        )
+        return reduced
 
     async def _rebased(
         self, item: SetAside, balance: Decimal, moved_at: datetime | None, now: datetime
@@ -248,6 +310,12 @@ async def publish_release(events: EventSink, item: SetAside) -> None:
             reason=item.release_reason or "",
         )
     )
+
+
+def _fell(item: SetAside, balance: Decimal) -> str:
+    """Why ``item`` counts as withdrawn."""
+    fell = format_decimal(item.seen_balance - balance)
+    return f"the {item.venue} balance fell by {fell} {item.asset} with no run or transfer of ours"
 
 
 def _shown(amount: Decimal, asset: str) -> str:

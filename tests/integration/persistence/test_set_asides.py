@@ -130,3 +130,17 @@ async def test_set_asides_survive_reopening_the_database(backend_url: str) -> No
         assert await second.get_set_aside(item.id) == item
     finally:
         await second.close()
+
+
+async def test_a_set_aside_paid_in_part_holds_the_rest(store: SqlStore) -> None:
+    item = await store.record_set_aside("core", "x", "USDT", D("5000"), seen_balance=D("7000"))
+
+    reduced = await store.reduce_set_aside(item.id, D("2000"), seen_balance=D("4000"))
+
+    assert reduced is not None
+    assert (reduced.amount, reduced.seen_balance, reduced.active) == (D("2000"), D("4000"), True)
+    assert reduced.seen_at > item.seen_at
+    await store.release_set_aside(item.id, ReleaseCause.WITHDRAWN, by="daemon")
+    assert await store.reduce_set_aside(item.id, D("1"), seen_balance=D("0")) is None
+    with pytest.raises(InvalidValue, match="amount"):
+        await store.reduce_set_aside(item.id, D("0"), seen_balance=D("0"))

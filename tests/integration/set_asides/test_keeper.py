@@ -1,6 +1,6 @@
 """The set-aside keeper on a real SQLite store: recorded after a withdraw, kept out of every
-snapshot, released when the venue's balance falls by it with no run or transfer of ours, kept
-when a run of ours explains the fall, warned of and released at expiry.
+snapshot, paid down and released as the venue's balance falls with no run or transfer of ours,
+kept when a run of ours explains the fall, warned of and released at expiry.
 
 The venues are hand-made snapshots handed out by a plain function (the keeper's snapshot
 source is a callable); the store, the event hub and the keeper are the daemon's own.
@@ -20,6 +20,7 @@ from tests.unit.planner.builders import market, policy, snapshot, venue
 from rebalancer.domain.plan import RunType
 from rebalancer.domain.records import RunRecord, TransferRecord, TransferState
 from rebalancer.domain.runs import RunStatus, Trigger
+from rebalancer.domain.set_asides import ReleaseCause
 from rebalancer.domain.snapshot import Snapshot
 from rebalancer.persistence import SqlStore, open_store, sqlite_url
 from rebalancer.services.event_hub import EventHub
@@ -153,13 +154,18 @@ async def test_the_cash_leaving_releases_it_and_changes_nothing_the_daemon_sees(
     assert await world.kinds() == ["SetAsideRecorded", "SetAsideReleased"]
 
 
-async def test_a_smaller_fall_releases_nothing(world: World) -> None:
+async def test_a_smaller_fall_pays_that_part_and_keeps_the_rest(world: World) -> None:
     await world.withdrawn("5000")
 
-    world.venues.cash["x"] = "3000"
+    world.venues.cash["x"] = "4000"  # 3,000 of the 5,000 paid out
+    assert await world.cash("x") == D("2000")  # what the daemon sees does not move
 
-    assert await world.cash("x") == D("0")  # 3,000 less the 5,000 set aside: never below zero
-    assert len(await world.store.set_asides("core")) == 1
+    (held,) = await world.store.set_asides("core")
+    assert (held.amount, held.seen_balance) == (D("2000"), D("4000"))
+    world.venues.cash["x"] = "2000"  # the rest
+    assert await world.cash("x") == D("2000")
+    assert await world.store.set_asides("core") == []
+    assert await world.kinds() == ["SetAsideRecorded", "SetAsideReduced", "SetAsideReleased"]
 
 
 async def test_a_fall_counts_from_the_high_point_since(world: World) -> None:
@@ -181,8 +187,10 @@ async def test_a_fall_a_run_of_ours_explains_releases_nothing(world: World) -> N
     assert await world.cash("x") == D("0")
     (held,) = await world.store.set_asides("core")
     assert held.seen_balance == D("1000")  # watched from what the run left
-    world.venues.cash["x"] = "0"
-    assert len(await world.store.set_asides("core")) == 1  # 1,000 fell: less than 5,000
+    world.venues.cash["x"] = "0"  # 1,000 of it paid out now
+    await world.cash("x")
+    (held,) = await world.store.set_asides("core")
+    assert held.amount == D("4000")
 
 
 async def test_nothing_is_released_while_a_run_or_a_transfer_of_ours_is_going(
@@ -240,3 +248,28 @@ async def test_other_runs_set_nothing_aside(world: World) -> None:
         await world.keeper.after_run(run, RULES, await world.keeper.take_snapshot())
 
     assert await world.store.set_asides("core", active_only=False) == []
+
+
+async def test_a_release_in_the_middle_of_a_run_takes_effect_after_it(world: World) -> None:
+    await world.withdrawn("5000")
+    assert await world.cash("x") == D("2000")  # the check a drift run starts from
+    going = await world.store.create_run("core", RunType.FULL, Trigger.DRIFT, at=world.clock.now())
+
+    (held,) = await world.store.set_asides("core")
+    await world.store.release_set_aside(held.id, ReleaseCause.RELEASED, by="alice")
+
+    assert await world.cash("x") == D("2000")  # its rounds see what it started from
+    await world.store.set_run_status(going.id, RunStatus.FILLED, at=world.clock.now())
+    assert await world.cash("x") == D("7000")  # the next check: counted again
+
+
+async def test_a_run_started_after_a_restart_reads_what_is_held_at_its_first_snapshot(
+    world: World,
+) -> None:
+    await world.withdrawn("5000")
+    fresh = SetAsideKeeper(
+        RULES, world.store, world.clock, EventHub(world.store), world.venues.read
+    )
+    await world.store.create_run("core", RunType.FULL, Trigger.MANUAL, at=world.clock.now())
+
+    assert (await fresh.take_snapshot()).venue("x").balance("USDT") == D("2000")

@@ -14,8 +14,8 @@ from rebalancer.core.drift import drift_of_snapshot
 from rebalancer.core.planner import max_raisable, plan_rebalance
 from rebalancer.core.set_aside import (
     held_by_venue,
+    paid_out,
     spread_set_aside,
-    withdrawn,
     without_set_asides,
 )
 from rebalancer.domain.market import OrderSide
@@ -167,23 +167,30 @@ def test_no_free_cash_sets_nothing_aside() -> None:
 def test_a_fall_by_the_amount_pays_the_set_aside_out() -> None:
     item = set_aside("5000", seen="7000")
 
-    assert withdrawn([item], D("2000")) == (item,)
-    assert withdrawn([item], D("1999")) == (item,)
+    assert paid_out([item], D("2000")) == ((item, D("5000")),)
+    assert paid_out([item], D("1999")) == ((item, D("5000")),)
 
 
-def test_a_smaller_fall_pays_nothing_out() -> None:
-    assert withdrawn([set_aside("5000", seen="7000")], D("2000.01")) == ()
-    assert withdrawn([set_aside("5000", seen="7000")], D("9000")) == ()
+def test_a_smaller_fall_pays_that_part_out_and_a_rise_nothing() -> None:
+    item = set_aside("5000", seen="7000")
+
+    assert paid_out([item], D("2000.01")) == ((item, D("4999.99")),)
+    assert paid_out([item], D("7000")) == ()
+    assert paid_out([item], D("9000")) == ()
 
 
-def test_a_fall_pays_the_oldest_set_asides_it_covers() -> None:
+def test_a_fall_pays_the_oldest_set_asides_first() -> None:
     old = set_aside("3000", seen="10000", minutes=0)
     new = set_aside("4000", seen="10000", minutes=5)
     small = set_aside("1000", seen="10000", minutes=9)
 
-    assert withdrawn([new, old, small], D("7000")) == (old,)
-    assert withdrawn([new, old, small], D("6000")) == (old, small)
-    assert withdrawn([new, old, small], D("2000")) == (old, new, small)
+    assert paid_out([new, old, small], D("8000")) == ((old, D("2000")),)
+    assert paid_out([new, old, small], D("6000")) == ((old, D("3000")), (new, D("1000")))
+    assert paid_out([new, old, small], D("1000")) == (
+        (old, D("3000")),
+        (new, D("4000")),
+        (small, D("1000")),
+    )
 
 
 @given(

@@ -129,6 +129,26 @@ class SetAsideRepository:
         await self._session.flush()
         return _record(row)
 
+    async def reduce(
+        self, set_aside_id: str, amount: Decimal, balance: Decimal, at: datetime
+    ) -> SetAside | None:
+        """Hold only ``amount`` from now, watching ``balance``; None when already released."""
+        await self.get(set_aside_id)  # RecordNotFound first
+        statement = (
+            update(SetAsideRow)
+            .where(SetAsideRow.id == set_aside_id, SetAsideRow.released_at.is_(None))
+            .values(
+                amount=_positive(amount, "set_aside.amount"),
+                seen_balance=to_decimal(balance, what="set_aside.seen_balance"),
+                seen_at=aware(at, "set_aside.seen_at"),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        result = await self._session.execute(statement)
+        if not isinstance(result, CursorResult) or result.rowcount != 1:
+            return None
+        return await self._fresh(set_aside_id)
+
     async def warned(self, set_aside_id: str, at: datetime) -> SetAside:
         """Remember that the coming expiry was announced."""
         row = await self._row(set_aside_id)
