@@ -113,7 +113,14 @@ def standing_lines(portfolio: PortfolioConfig) -> list[str]:
         amount = f" {format_decimal(entry.amount)} {quote}" if entry.amount is not None else ""
         venue = f" at {entry.venue}" if entry.venue else ""
         lines.append(f"schedule: {entry.type}{amount}{venue} {calendar_text(entry)}")
+    lines.append(set_aside_text(portfolio.set_aside_days))
     return lines
+
+
+def set_aside_text(days: int) -> str:
+    """What happens to the cash a withdraw run raised (``set_aside_days``)."""
+    kept = "until withdrawn or released" if days == 0 else f"up to {_plural(days, 'day')}"
+    return f"withdrawals: the cash raised is set aside, out of the portfolio, {kept}"
 
 
 def band_text(band: DriftBandConfig | None) -> str:

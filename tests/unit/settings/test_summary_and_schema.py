@@ -49,13 +49,14 @@ def test_durations_are_described_in_the_largest_whole_unit(seconds: int, words: 
 
 def test_the_summary_names_targets_bands_schedule_and_cooldown(load: Load) -> None:
     lines = summary_lines(load())
-    assert lines[:7] == [
+    assert lines[:8] == [
         "portfolio core: valued in USDT, on binance, okx",
         "  targets: BTC 40%, ETH 30%, SOL 10%, USDT 20% (cash)",
         "  drift band: absolute, ±5 points; SOL ±8 points",
         "  calendar: on day 1 of every month, 00:00 UTC",
         "  rebalance to: the band edge (least turnover), 20% of the half-band inside; "
         "cooldown: 2 days",
+        "  withdrawals: the cash raised is set aside, out of the portfolio, up to 30 days",
         "  execution: market orders, up to 3 rounds per run",
         "venues:",
     ]
@@ -64,6 +65,14 @@ def test_the_summary_names_targets_bands_schedule_and_cooldown(load: Load) -> No
         "api: off",
         "alerts: none (alerts go to the log only)",
     ]
+
+
+def test_the_summary_says_when_set_aside_cash_counts_again(load: Load) -> None:
+    never = summary_lines(load({"cooldown_days = 2": "cooldown_days = 2\nset_aside_days = 0"}))
+    assert (
+        "  withdrawals: the cash raised is set aside, out of the portfolio, "
+        "until withdrawn or released" in never
+    )
 
 
 def test_a_relative_band_is_described_as_percent_of_target(load: Load) -> None:
