@@ -2,12 +2,14 @@
 
 ``/status [P]``, ``/runs [P]``, ``/run P [full|invest_cash [AMOUNT]|withdraw AMOUNT|liquidate]``,
 ``/approve ID``, ``/reject ID [REASON]``, ``/pause P [REASON]``, ``/unpause P``,
-``/resume REASON``, ``/help``. The chat transports check that a command comes from an
-allow-listed chat before it gets here; this module adds the guards on what trades or re-arms
-(``Guards``: ``/run``, ``/resume``, and ``/approve`` above the configured notional are off
-unless the config allows them) and writes every command to the event log (``CommandReceived``:
-who, through which chat, what, and whether it was done). It implements no rule of its own: a
-refusal is the operation's own sentence.
+``/resume REASON``, ``/setasides P``, ``/release P ID [REASON]``, ``/help``. The chat
+transports check that a command comes from an allow-listed chat before it gets here; this
+module adds the guards on what trades or re-arms (``Guards``: ``/run``, ``/resume``, and
+``/approve`` above the configured notional are off unless the config allows them; like
+``/unpause``, ``/release`` only lets a later run trade, so the allow-list is its guard) and
+writes every command to the event log (``CommandReceived``: who, through which chat, what, and
+whether it was done). It implements no rule of its own: a refusal is the operation's own
+sentence (a second ``/release`` of one set-aside: "already released by ... at ...").
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from rebalancer.alerting.formatting import amount
 from rebalancer.alerting.hints import Guards
 from rebalancer.alerting.message import Action, Message
 from rebalancer.alerting.render import PortfolioLookup
-from rebalancer.alerting.status_text import portfolio_status, runs_lines
+from rebalancer.alerting.status_text import portfolio_status, runs_lines, set_aside_lines
 from rebalancer.domain.breaker import BreakerState
 from rebalancer.domain.errors import InvalidValue
 from rebalancer.domain.events import CommandReceived, RunAwaitingApproval
@@ -44,6 +47,8 @@ HELP = (
     ("pause P [REASON]", "stop trading a portfolio (it is still watched)"),
     ("unpause P", "let a paused portfolio trade again"),
     ("resume REASON", "re-arm the circuit breaker after a halt"),
+    ("setasides P", "the cash set aside for withdrawals: id, venue, amount, since, expiry"),
+    ("release P ID [REASON]", "give a set-aside back to the portfolio (a run may invest it)"),
     ("help", "this list"),
 )
 
@@ -92,6 +97,9 @@ class CommandDesk:
             "pause": self._pause,
             "unpause": self._unpause,
             "resume": self._resume,
+            "setasides": self._set_asides,
+            "set_asides": self._set_asides,  # as a Telegram command may be written
+            "release": self._release,
             "help": self._help,
             "start": self._help,  # what Telegram sends when a person first opens the bot
         }
@@ -179,6 +187,20 @@ class CommandDesk:
         if not runs:
             return Message("No runs yet" + (f" for {name}." if name else "."))
         return Message(f"Last {len(runs)} run(s)", table=runs_lines(runs))
+
+    async def _set_asides(self, args: list[str], sender: Sender) -> Message:
+        del sender
+        name = _one_id(args, "setasides P")
+        items = await operations.set_asides_of(self._context.desk, self._context.policies(), name)
+        if not items:
+            return Message(f"No cash set aside in {name}.")
+        example = items[0].id if len(items) == 1 else "ID"
+        return Message(
+            f"💵 {name}: {len(items)} set-aside(s), held out for withdrawals",
+            details=("Times in UTC. Each ends when its cash leaves the venue, or is released.",),
+            table=set_aside_lines(items),
+            next_steps=(self._context.chat_command("release", name, example),),
+        )
 
     async def _help(self, args: list[str], sender: Sender) -> Message:
         del args, sender
@@ -278,6 +300,25 @@ class CommandDesk:
         return Message(
             f"🔓 Breaker {result.before.value} → {result.after.value}",
             details=("The daemon adopts it at its next check.",),
+        )
+
+    async def _release(self, args: list[str], sender: Sender) -> Message:
+        if len(args) < 2:
+            raise Refused("usage: release P ID [REASON]")
+        name, set_aside_id = args[0], args[1]
+        reason = " ".join(args[2:]) or f"released from {sender.channel}"
+        item = await operations.release_set_aside(
+            self._context.desk,
+            self._context.policies(),
+            name,
+            set_aside_id,
+            by=sender.by,
+            reason=reason,
+        )
+        return Message(
+            f"↩️ Set-aside {item.id} released: {amount(item.amount, item.asset)} on "
+            f"{item.venue} is {item.portfolio}'s cash again",
+            details=("It counts from the next check; the next run may invest it.",),
         )
 
     def _policy(self, name: str) -> Policy:

@@ -1,13 +1,15 @@
-"""What ``/status`` and ``/runs`` show: a portfolio's standing and the recent runs."""
+"""What ``/status``, ``/runs`` and ``/setasides`` show: a portfolio's standing, the recent
+runs, and the cash held out of it for withdrawals."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rebalancer.alerting.formatting import drift_table, money
+from rebalancer.alerting.formatting import amount, drift_table, money
 from rebalancer.alerting.render import Standing
 from rebalancer.domain.records import RunRecord
 from rebalancer.domain.requests import PauseRecord
+from rebalancer.domain.set_asides import SetAside
 
 
 def portfolio_status(
@@ -31,3 +33,21 @@ def runs_lines(runs: Sequence[RunRecord]) -> tuple[str, ...]:
         f"{run.created_at.strftime('%Y-%m-%d %H:%M')}"
         for run in runs
     )
+
+
+def set_aside_lines(items: Sequence[SetAside]) -> tuple[str, ...]:
+    """``sa-1f2e3d4c  5,000 USDT on binance  since 2026-12-06 09:00  expires 2027-01-05 09:00``
+    per active set-aside (times in UTC), oldest first."""
+    lines = []
+    for item in items:
+        since = item.created_at.strftime("%Y-%m-%d %H:%M")
+        expires = (
+            f"expires {item.expires_at.strftime('%Y-%m-%d %H:%M')}"
+            if item.expires_at is not None
+            else "never expires"
+        )
+        lines.append(
+            f"{item.id}  {amount(item.amount, item.asset)} on {item.venue}  since {since}  "
+            f"{expires}"
+        )
+    return tuple(lines)

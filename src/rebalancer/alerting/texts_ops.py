@@ -135,7 +135,10 @@ def set_aside_recorded(event: SetAsideRecorded, scene: Scene) -> Message:
             f"venue, or by hand.{expiry}",
         ),
         next_steps=(
-            scene.hints.shell("set-aside", str(event.portfolio), "--release", event.set_aside_id),
+            scene.hints.chat_or_shell(
+                ("release", str(event.portfolio), event.set_aside_id),
+                ("set-aside", str(event.portfolio), "--release", event.set_aside_id),
+            ),
         ),
     )
 
@@ -177,7 +180,10 @@ def set_aside_expiring(event: SetAsideExpiring, scene: Scene) -> Message:
             "run may invest it: withdraw it before then, or release it now.",
         ),
         next_steps=(
-            scene.hints.shell("set-aside", str(event.portfolio), "--release", event.set_aside_id),
+            scene.hints.chat_or_shell(
+                ("release", str(event.portfolio), event.set_aside_id),
+                ("set-aside", str(event.portfolio), "--release", event.set_aside_id),
+            ),
         ),
     )
 

@@ -109,7 +109,17 @@ class SetAsideNotFound(OperationRefused):
 
 
 class AlreadyReleased(OperationRefused):
-    """The set-aside was released already (withdrawn, by hand or expired)."""
+    """The set-aside was released already (withdrawn, by hand or expired); ``item`` is it, and
+    the message says how, when and by whom, so a second release is answered plainly."""
+
+    def __init__(self, item: SetAside) -> None:
+        cause = item.release_cause or ReleaseCause.RELEASED
+        by = ""
+        if cause is ReleaseCause.RELEASED and item.released_by:
+            by = f" by {item.released_by}"
+        at = f" at {item.released_at:%Y-%m-%d %H:%M:%S UTC}" if item.released_at else ""
+        super().__init__(f"set-aside {item.id} is no longer held: already {cause.value}{by}{at}")
+        self.item = item
 
 
 class WrongRunState(OperationRefused):
@@ -471,9 +481,7 @@ async def release_set_aside(
         set_aside_id, ReleaseCause.RELEASED, by=by, reason=reason, at=desk.clock.now()
     )
     if released is None:
-        item = await desk.store.get_set_aside(set_aside_id)
-        cause = item.release_cause.value if item.release_cause else "released"
-        raise AlreadyReleased(f"set-aside {set_aside_id} is no longer held ({cause})")
+        raise AlreadyReleased(await desk.store.get_set_aside(set_aside_id))
     await publish_release(desk.events, released)
     log.info("set-aside %s released by %s", set_aside_id, by)
     return released

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from tests.fakes.faults import Fault
 
@@ -196,3 +197,35 @@ async def test_a_sink_that_never_answers_holds_up_neither_publishing_nor_the_oth
     assert hanging[0].answered == 0
     assert len(world.alerts.sinks[0].outbox) >= 3  # RunTriggered in flight, RunEnded, HALT
     assert run_id in receiver.taken()[0]["run_id"]
+
+
+async def test_set_asides_are_listed_and_released_once_through_socket_mode(
+    world_factory: WorldFactory,
+) -> None:
+    world = await world_factory(telegram=False, slack="bot")
+    slack = world.slack
+    assert slack is not None
+    held = await world.store.record_set_aside(
+        "core", "binance", "USDT", Decimal("5000"), seen_balance=Decimal("6000")
+    )
+    await until("Socket Mode connected", slack.connected)
+
+    def posts(start: str) -> list[dict[str, Any]]:
+        return [m for m in slack.messages(CHANNEL) if m["text"].startswith(start)]
+
+    listed = slack.slash("setasides core", CHANNEL)
+    (listing,) = await until("the list", lambda: posts("💵 core: 1 set-aside(s)"))
+    assert slack.acked(listed)
+    blocks = str(listing["blocks"])
+    assert f"{held.id}  5,000 USDT on binance  since " in blocks
+    assert f"/rebalancer release core {held.id}" in blocks
+
+    slack.slash(f"release core {held.id} the withdrawal is off", CHANNEL)
+    await until("the release", lambda: posts(f"↩️ Set-aside {held.id} released"))
+    slack.slash(f"release core {held.id}", CHANNEL)
+    (again,) = await until("the second answer", lambda: posts(f"❌ set-aside {held.id}"))
+    assert "no longer held: already released by slack:@alice at " in again["text"]
+    item = await world.store.get_set_aside(held.id)
+    assert (item.released_by, item.release_reason) == ("slack:@alice", "the withdrawal is off")
+    commands = [e for e in await world.store.events() if e.kind == "CommandReceived"]
+    assert [e.payload["accepted"] for e in commands] == [True, True, False]

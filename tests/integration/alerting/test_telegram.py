@@ -183,3 +183,37 @@ async def test_a_halt_is_loud_and_says_how_to_resume(world_factory: WorldFactory
     assert "/resume WHY" in message["text"]
     assert "rebalancer resume --reason WHY --config /etc/rebalancer/config.toml" in message["text"]
     assert message["disable_notification"] is False
+
+
+async def test_set_asides_are_listed_and_released_once_from_the_chat(
+    world_factory: WorldFactory,
+) -> None:
+    world = await world_factory()
+    telegram = world.telegram
+    assert telegram is not None
+    held = await world.store.record_set_aside(
+        "core", "binance", "USDT", Decimal("5000"), seen_balance=Decimal("6000")
+    )
+    await until("polling", telegram.polling)
+
+    telegram.send_text(CHAT, "/setasides core")
+    (listed,) = await until("the list", lambda: telegram.sent(CHAT))
+    assert listed["text"].startswith("<b>💵 core: 1 set-aside(s), held out for withdrawals</b>")
+    assert f"{held.id}  5,000 USDT on binance  since " in listed["text"]
+    assert f"/release core {held.id}" in listed["text"]
+
+    telegram.send_text(CHAT, f"/release core {held.id} paid from the bank")
+    telegram.send_text(CHAT, f"/release core {held.id}")
+
+    def texts(start: str) -> list[str]:
+        return [m["text"] for m in telegram.sent(CHAT) if m["text"].startswith(start)]
+
+    (done,) = await until("the release", lambda: texts(f"<b>↩️ Set-aside {held.id} released"))
+    assert "5,000 USDT on binance is core's cash again" in done
+    (again,) = await until("the second answer", lambda: texts(f"<b>❌ set-aside {held.id}"))
+    assert "is no longer held: already released by telegram:@alice at " in again
+    await until("the release's alert", lambda: texts("<b>↩️ telegram:@alice released"))
+    item = await world.store.get_set_aside(held.id)
+    assert (item.released_by, item.release_reason) == ("telegram:@alice", "paid from the bank")
+    released = [e for e in await world.store.events() if e.kind == "SetAsideReleased"]
+    assert len(released) == 1
