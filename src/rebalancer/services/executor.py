@@ -58,6 +58,11 @@ class RoundReport:
         return done + sum(1 for r in self.transfers.values() if r.arrived)
 
     @property
+    def cut_short(self) -> bool:
+        """Whether an order of the round met a book that ran out before it filled."""
+        return any(r.cut_short for r in self.orders.values())
+
+    @property
     def partial(self) -> int:
         """Order nodes that filled some but not all."""
         return sum(1 for r in self.orders.values() if not r.complete and r.filled > 0)

@@ -69,6 +69,7 @@ class OrderNodeResult:
     cost: Decimal
     complete: bool
     reason: str | None = None
+    cut_short: bool = False  # a slice filled less than asked: the book ran out
 
 
 def intent_state(report: OrderReport) -> OrderIntentState:
@@ -174,7 +175,7 @@ class OrderPlacement:
         slices = slice_order(
             node.amount, node.price, job.market, self._settings.limits.max_order_notional
         )
-        filled, cost, reason = ZERO, ZERO, None
+        filled, cost, reason, cut_short = ZERO, ZERO, None, False
         try:
             for amount in slices.amounts:
                 if self._stop.is_set():
@@ -184,6 +185,7 @@ class OrderPlacement:
                 filled, cost = filled + got, cost + spent
                 if got < amount:
                     reason = f"slice filled {format_decimal(got)} of {format_decimal(amount)}"
+                    cut_short = True
                     break
         except (NodeFailed, VenueError) as error:
             reason = str(error)
@@ -213,7 +215,7 @@ class OrderPlacement:
                     reason=reason,
                 )
             )
-        return OrderNodeResult(node.id, node.amount, filled, cost, complete, reason)
+        return OrderNodeResult(node.id, node.amount, filled, cost, complete, reason, cut_short)
 
     async def _slice(self, job: OrderJob, amount: Decimal) -> tuple[Decimal, Decimal]:
         """Fill one slice (with limit fallbacks); return base filled and quote cost."""

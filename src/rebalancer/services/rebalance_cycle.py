@@ -135,6 +135,10 @@ IN_TRANSIT = "money in transit between venues; the next run goes on once it arri
 # An approved run is planned again from fresh data before it trades; if that plan would trade
 # more than this multiple of what the person approved, it waits for a new approval instead.
 APPROVED_NOTIONAL_TOLERANCE = Decimal("1.10")
+# After a round whose order emptied the book, the next round waits this long: sent at once it
+# would meet the book it just emptied (a market maker needs a moment to quote again), fill
+# nothing and use up one of the run's rounds.
+BOOK_REFILL_PAUSE_S = 1.0
 
 
 def plan_notional(plan: Plan) -> Decimal:
@@ -366,7 +370,7 @@ class RebalanceCycle:
             if self._executor.stop.is_set():
                 log.warning("stopped before the round ended; recovery settles it")
                 return await self._store.get_run(run.id)
-            before, snapshot = snapshot, await self._deps.take_snapshot()
+            before, snapshot = snapshot, await self._snapshot_after(report)
             if problem := await self._checks.after_round(run.id, round_no, plan, before, snapshot):
                 tally.stop(f"reconciliation: {problem}")
                 break
@@ -392,6 +396,14 @@ class RebalanceCycle:
         ended = await self._store.set_run_status(run.id, status, tally.reason, at=self._clock.now())
         await self._tell_ended(ended, policy, snapshot)
         return ended
+
+    async def _snapshot_after(self, report: RoundReport) -> Snapshot:
+        """The snapshot the next round is planned from; a moment later when an order of the
+        round emptied the book (``BOOK_REFILL_PAUSE_S``)."""
+        if report.cut_short:
+            log.info("the book ran out; the next round waits %g s for it", BOOK_REFILL_PAUSE_S)
+            await self._clock.sleep(BOOK_REFILL_PAUSE_S)
+        return await self._deps.take_snapshot()
 
     async def _tell_ended(self, run: RunRecord, policy: Policy, snapshot: Snapshot) -> None:
         """Publish ``RunEnded`` with what the run traded, its fees and the drift it left; then

@@ -20,9 +20,9 @@ from rebalancer.domain.records import RunRecord
 from rebalancer.domain.runs import RunStatus, Trigger
 from rebalancer.domain.snapshot import ListedMarket, Snapshot, VenueSnapshot
 from rebalancer.services import operations
-from rebalancer.services.rebalance_cycle import CycleDeps, RebalanceCycle
+from rebalancer.services.rebalance_cycle import BOOK_REFILL_PAUSE_S, CycleDeps, RebalanceCycle
 
-from .harness import World, fast_settings, make_engine, make_world
+from .harness import HurriedClock, World, fast_settings, make_engine, make_world
 
 POLICY = Policy(
     name="core",
@@ -119,6 +119,50 @@ async def test_residual_left_after_max_rounds_ends_partially_filled(tmp_path: Pa
         assert [e.payload["round"] for e in events] == [1, 2]
     finally:
         await world.store.close()
+
+
+class SleepLog(HurriedClock):
+    """Real time whose sleeps pass at once, each recorded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.slept: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        await super().sleep(seconds)
+
+
+async def test_a_round_that_emptied_the_book_gives_it_a_moment_before_the_next(
+    tmp_path: Path,
+) -> None:
+    from rebalancer.exchange_sim.engine import BookShape
+
+    shallow = make_engine(BookShape(levels=1, level_notional=Decimal(2000)))
+    world = await make_world(tmp_path, shallow, replace(fast_settings(), max_rounds=2))
+    world.clock = clock = SleepLog()
+    try:
+        world.fund("binance", "BTC", "0.5")
+        world.fund("binance", "USDT", "10000")
+        cycle = RebalanceCycle(
+            world.store, world.clock, world.executor(), world.gateways, deps_for(world)
+        )
+        await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT)
+        # both rounds met a 2,000 USDT book; each then waits before the next snapshot
+        assert clock.slept.count(BOOK_REFILL_PAUSE_S) == 2
+    finally:
+        await world.store.close()
+
+
+async def test_a_full_book_costs_no_pause_between_rounds(world: World) -> None:
+    world.clock = clock = SleepLog()
+    world.fund("binance", "BTC", "0.5")
+    world.fund("binance", "USDT", "10000")
+    cycle = RebalanceCycle(
+        world.store, world.clock, world.executor(), world.gateways, deps_for(world)
+    )
+    await cycle.start(POLICY, RunType.FULL, Trigger.DRIFT)
+    assert BOOK_REFILL_PAUSE_S not in clock.slept
 
 
 async def test_venues_disagreeing_on_a_price_stop_the_run_before_any_order(world: World) -> None:
