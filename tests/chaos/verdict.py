@@ -93,12 +93,15 @@ def verdict(episode: Episode) -> dict[str, Any]:
 
 
 def beyond_sanity(moves: Sequence[PriceMove]) -> bool:
-    """Whether a move steps a price more than ``SANITY`` from where the one before left it (a
-    jump to 1.2 x after a genuine move to 1.06 x is only +13 %)."""
+    """Whether a price ends more than ``SANITY`` away from where it stood before a step beyond
+    it (a jump to 1.2 x after a genuine move to 1.06 x is only +13 %). A jump that a later move
+    takes back within the limit need not halt: the daemon may have been down the whole time,
+    and it compares each snapshot with the last good one it saw."""
     level: dict[str, Decimal] = {}
+    before_jump: dict[str, Decimal] = {}
     for move in moves:
         before = level.get(move.symbol, Decimal(1))
         level[move.symbol] = Decimal(move.factor)
         if abs(level[move.symbol] / before - 1) > SANITY:
-            return True
-    return False
+            before_jump.setdefault(move.symbol, before)
+    return any(abs(level[symbol] / was - 1) > SANITY for symbol, was in before_jump.items())
